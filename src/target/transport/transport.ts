@@ -22,6 +22,10 @@ export interface TargetConnectionInfo {
   inCapsuleDataSize: number;
   /** Largest data transfer of one command, in bytes (goes into MDTS). */
   maxIoSize: number;
+  /** Largest I/O queue the transport accepts, in entries (CAP.MQES + 1). */
+  maxQueueDepth: number;
+  /** Largest admin queue, in entries. */
+  maxAdminQueueDepth: number;
 }
 
 /**
