@@ -1,0 +1,18 @@
+'use strict';
+const t0 = performance.now();
+const koffi = require('koffi');
+const libc = koffi.load('libc.so.6');
+const getpid = libc.func('int getpid()');
+const ioctl = libc.func('int ioctl(int fd, unsigned long req, ...)');
+const open = libc.func('int open(const char *path, int flags)');
+const pipe = libc.func('int pipe(_Out_ int *fds)');
+const write = libc.func('long write(int fd, const void *buf, size_t n)');
+console.log(`koffi ${koffi.version}: getpid()=${getpid()} process.pid=${process.pid}`);
+const fds = [0, 0]; pipe(fds); write(fds[1], Buffer.from('hello'), 5);
+const n = Buffer.alloc(4);
+const r = ioctl(fds[0], 0x541B /* FIONREAD */, 'void *', n);
+console.log(`ioctl(FIONREAD) on pipe -> ${r}, bytes=${n.readInt32LE(0)}`);
+const fd = open('/dev/vfio/vfio', 2);
+if (fd >= 0) console.log(`ioctl(/dev/vfio/vfio, VFIO_GET_API_VERSION) -> ${ioctl(fd, 0x3b64)}`);
+else console.log(`/dev/vfio/vfio not available here (errno ${koffi.errno()})`);
+console.log(`load+calls took ${(performance.now() - t0).toFixed(0)} ms`);
