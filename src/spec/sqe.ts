@@ -60,26 +60,29 @@ export interface Sqe {
 /** Fields for `encodeSqe`; everything but `opc` defaults to zero. */
 export type SqeInit = Partial<Sqe> & { opc: number };
 
-/** Writes an SQE into `buf` at `offset` (zeroing the 64 bytes first). */
+/**
+ * Writes an SQE into `buf` at `offset` (zeroing the 64 bytes first). Dwords may be
+ * given as signed 32-bit values (`1 << 31`), as bitwise operators produce them.
+ */
 export function encodeSqe(init: SqeInit, buf: Buffer = Buffer.alloc(SQE_SIZE), offset = 0): Buffer {
   buf.fill(0, offset, offset + SQE_SIZE);
   buf.writeUInt8(init.opc, offset + SqeOffset.OPC);
   buf.writeUInt8(((init.psdt ?? 0) << 6) | (init.fuse ?? 0), offset + SqeOffset.FLAGS);
   buf.writeUInt16LE(init.cid ?? 0, offset + SqeOffset.CID);
-  buf.writeUInt32LE(init.nsid ?? 0, offset + SqeOffset.NSID);
-  buf.writeUInt32LE(init.cdw2 ?? 0, offset + SqeOffset.CDW2);
-  buf.writeUInt32LE(init.cdw3 ?? 0, offset + SqeOffset.CDW3);
+  buf.writeUInt32LE((init.nsid ?? 0) >>> 0, offset + SqeOffset.NSID);
+  buf.writeUInt32LE((init.cdw2 ?? 0) >>> 0, offset + SqeOffset.CDW2);
+  buf.writeUInt32LE((init.cdw3 ?? 0) >>> 0, offset + SqeOffset.CDW3);
   buf.writeBigUInt64LE(init.mptr ?? 0n, offset + SqeOffset.MPTR);
   if (init.dptr) {
     if (init.dptr.length !== 16) throw new RangeError(`dptr must be 16 bytes, got ${init.dptr.length}`);
     buf.set(init.dptr, offset + SqeOffset.DPTR);
   }
-  buf.writeUInt32LE(init.cdw10 ?? 0, offset + SqeOffset.CDW10);
-  buf.writeUInt32LE(init.cdw11 ?? 0, offset + SqeOffset.CDW11);
-  buf.writeUInt32LE(init.cdw12 ?? 0, offset + SqeOffset.CDW12);
-  buf.writeUInt32LE(init.cdw13 ?? 0, offset + SqeOffset.CDW13);
-  buf.writeUInt32LE(init.cdw14 ?? 0, offset + SqeOffset.CDW14);
-  buf.writeUInt32LE(init.cdw15 ?? 0, offset + SqeOffset.CDW15);
+  buf.writeUInt32LE((init.cdw10 ?? 0) >>> 0, offset + SqeOffset.CDW10);
+  buf.writeUInt32LE((init.cdw11 ?? 0) >>> 0, offset + SqeOffset.CDW11);
+  buf.writeUInt32LE((init.cdw12 ?? 0) >>> 0, offset + SqeOffset.CDW12);
+  buf.writeUInt32LE((init.cdw13 ?? 0) >>> 0, offset + SqeOffset.CDW13);
+  buf.writeUInt32LE((init.cdw14 ?? 0) >>> 0, offset + SqeOffset.CDW14);
+  buf.writeUInt32LE((init.cdw15 ?? 0) >>> 0, offset + SqeOffset.CDW15);
   return buf;
 }
 
@@ -97,7 +100,8 @@ export function decodeSqe(buf: Uint8Array, offset = 0): Sqe {
     cdw2: b.readUInt32LE(offset + SqeOffset.CDW2),
     cdw3: b.readUInt32LE(offset + SqeOffset.CDW3),
     mptr: b.readBigUInt64LE(offset + SqeOffset.MPTR),
-    dptr: Uint8Array.prototype.slice.call(b, offset + SqeOffset.DPTR, offset + SqeOffset.DPTR + 16),
+    // A copy, as a plain Uint8Array (slicing a Buffer would give a Buffer).
+    dptr: Uint8Array.from(b.subarray(offset + SqeOffset.DPTR, offset + SqeOffset.DPTR + 16)),
     cdw10: b.readUInt32LE(offset + SqeOffset.CDW10),
     cdw11: b.readUInt32LE(offset + SqeOffset.CDW11),
     cdw12: b.readUInt32LE(offset + SqeOffset.CDW12),
