@@ -37,6 +37,13 @@ export interface QpairConnectOptions {
   dataDigest: boolean;
   /** Give up connecting after this long. */
   connectTimeoutMs: number;
+  /**
+   * I/O queues on fabrics: the largest write payload the controller accepts
+   * inside a command capsule, in bytes: IOCCSZ * 16 - 64 from Identify
+   * Controller. Ignored for the admin queue (NVMe/TCP fixes 8 KiB there).
+   * When absent the transport assumes a default (TCP: 4096, SPDK's target default).
+   */
+  inCapsuleDataSize?: number;
 }
 
 /** One transport-level queue pair (a TCP connection, an RDMA QP, a PCIe SQ/CQ pair). */
