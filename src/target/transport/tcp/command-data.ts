@@ -1,0 +1,114 @@
+/**
+ * What data a command capsule moves and how, read in place from its SQE:
+ * the direction from the opcode (FCTYPE for Fabrics commands) and the length
+ * and placement from SGL1 (NVMe/TCP uses exactly one descriptor: an in-capsule
+ * Data Block, identifier 01h, or a Transport Data Block, 5Ah). Linux nvmet
+ * `nvmet_tcp_map_data` and SPDK `nvmf_tcp_req_parse_sgl` make the same checks.
+ */
+import { packStatus } from '../../../spec/cqe.js';
+import { FABRICS_OPCODE } from '../../../spec/opcodes.js';
+import { SglOffset, SglSubtype, SglType, sglIdentifier } from '../../../spec/sgl.js';
+import { DataDirection, dataDirectionOf, Psdt, SqeOffset } from '../../../spec/sqe.js';
+import { GenericStatus, StatusCodeType } from '../../../spec/status.js';
+import { FabricsSqeOffset } from '../../../spec/fabrics.js';
+
+/** How a command's data travels over NVMe/TCP. */
+export const DataPath = {
+  /** No data, or a zero-length transfer. */
+  NONE: 0,
+  /** Host-to-controller data inside the CapsuleCmd PDU. */
+  IN_CAPSULE: 1,
+  /** Host-to-controller data the controller asks for with R2T, sent in H2CData PDUs. */
+  R2T: 2,
+  /** Controller-to-host data sent in C2HData PDUs. */
+  C2H: 3,
+} as const;
+export type DataPath = (typeof DataPath)[keyof typeof DataPath];
+
+function generic(sc: number, dnr = true): number {
+  return packStatus({ sct: StatusCodeType.GENERIC, sc, dnr });
+}
+
+/** Status field values (15-bit) of the completions the transport itself produces. */
+export const TransportStatus = {
+  SUCCESS: 0,
+  INVALID_OPCODE: generic(GenericStatus.INVALID_OPCODE),
+  INVALID_FIELD: generic(GenericStatus.INVALID_FIELD),
+  DATA_SGL_LENGTH_INVALID: generic(GenericStatus.DATA_SGL_LENGTH_INVALID),
+  SGL_DESCRIPTOR_TYPE_INVALID: generic(GenericStatus.SGL_DESCRIPTOR_TYPE_INVALID),
+  SGL_OFFSET_INVALID: generic(GenericStatus.SGL_OFFSET_INVALID),
+  /** A data digest did not match: the host may retry the command (no DNR), as SPDK reports it. */
+  TRANSIENT_TRANSPORT_ERROR: generic(GenericStatus.TRANSIENT_TRANSPORT_ERROR, false),
+} as const;
+
+/** Filled in by `describeCommandData`; the transport's command slots implement it. */
+export interface CommandData {
+  path: DataPath;
+  /** Bytes the SGL describes (0 for NONE). */
+  length: number;
+  /** 0, or the status to fail the command with before it reaches the core. */
+  status: number;
+}
+
+/** Limits the SGL is checked against. */
+export interface CommandDataLimits {
+  /** Largest in-capsule data on this queue. */
+  inCapsuleDataSize: number;
+  /** Largest transfer (MDTS). */
+  maxIoSize: number;
+}
+
+const IN_CAPSULE_SGL = sglIdentifier(SglType.DATA_BLOCK, SglSubtype.OFFSET);
+const TRANSPORT_SGL = sglIdentifier(SglType.TRANSPORT_DATA_BLOCK, SglSubtype.TRANSPORT);
+
+/** The data direction of a command: opcode bits 1:0, or FCTYPE bits 1:0 for a Fabrics command. */
+export function commandDirection(sqe: Buffer): DataDirection {
+  const opc = sqe[SqeOffset.OPC]!;
+  return dataDirectionOf(opc === FABRICS_OPCODE ? sqe[FabricsSqeOffset.FCTYPE]! : opc);
+}
+
+/** Reads the direction and SGL1 of `sqe` into `out`. Allocates nothing (called per command). */
+export function describeCommandData(sqe: Buffer, limits: CommandDataLimits, out: CommandData): void {
+  out.path = DataPath.NONE;
+  out.length = 0;
+  out.status = TransportStatus.SUCCESS;
+  const direction = commandDirection(sqe);
+  if (direction === DataDirection.NONE) return;
+  if (direction === DataDirection.BIDIRECTIONAL) {
+    out.status = TransportStatus.INVALID_OPCODE;
+    return;
+  }
+  if (sqe[SqeOffset.FLAGS]! >> 6 === Psdt.PRP) {
+    out.status = TransportStatus.INVALID_FIELD;
+    return;
+  }
+  const sgl = SqeOffset.DPTR;
+  const length = sqe.readUInt32LE(sgl + SglOffset.LENGTH);
+  switch (sqe[sgl + SglOffset.IDENTIFIER]) {
+    case IN_CAPSULE_SGL:
+      if (sqe.readUInt32LE(sgl + SglOffset.ADDRESS) !== 0 || sqe.readUInt32LE(sgl + SglOffset.ADDRESS + 4) !== 0) {
+        out.status = TransportStatus.SGL_OFFSET_INVALID;
+      } else if (length > limits.inCapsuleDataSize) {
+        out.status = TransportStatus.DATA_SGL_LENGTH_INVALID;
+      } else if (length > 0 && direction !== DataDirection.HOST_TO_CONTROLLER) {
+        out.status = TransportStatus.INVALID_FIELD;
+      } else if (length > 0) {
+        out.path = DataPath.IN_CAPSULE;
+        out.length = length;
+      }
+      return;
+    case TRANSPORT_SGL:
+      if (length > limits.maxIoSize) {
+        out.status = TransportStatus.DATA_SGL_LENGTH_INVALID;
+      } else if (direction === DataDirection.CONTROLLER_TO_HOST) {
+        out.path = DataPath.C2H;
+        out.length = length;
+      } else if (length > 0) {
+        out.path = DataPath.R2T;
+        out.length = length;
+      }
+      return;
+    default:
+      out.status = TransportStatus.SGL_DESCRIPTOR_TYPE_INVALID;
+  }
+}
