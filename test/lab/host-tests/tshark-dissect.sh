@@ -107,8 +107,13 @@ digests() {
     expect_frames "nvme-tcp.ddgst.status == 1" "a verified data digest" &&
     expect_none "nvme-tcp.hdgst.status == 0 || nvme-tcp.ddgst.status == 0" "a wrong digest"
 }
+# tshark 4.0's NVMe dissector trips an internal assertion ("Unregistered hf") on some Get Features
+# completions, SPDK's own capture included (shared/vectors/README.md): a dissector bug, not a malformed
+# PDU. Those frames are counted and shown, and every other malformed or error-level frame still fails.
+DISSECTOR_BUG='_ws.expert.message contains "Unregistered hf"'
 clean() {
-  expect_none "_ws.malformed || _ws.expert.severity == error" "a malformed packet or an error-level expert note" &&
+  echo "$(ts -Y "$DISSECTOR_BUG" | grep -c .) frames hit tshark's known 'Unregistered hf' dissector bug (not counted)"
+  expect_none "(_ws.malformed || _ws.expert.severity == error) && !($DISSECTOR_BUG)" "a malformed packet or an error-level expert note" &&
     expect_none "nvme-tcp.unknown_data" "data the dissector could not match to a command"
 }
 clean_log() {
