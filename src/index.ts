@@ -14,14 +14,17 @@
 // Registers the NVMe/TCP transport (trtype TCP) with the driver's transport registry.
 import './transport/tcp/index.js';
 
+export { NVMEKIT_VERSION } from './version.js';
+
 // The host driver.
 export { connect, Controller, type DetachReport, type IoQpairOptions } from './nvme-driver/controller.js';
 export type { InitState } from './nvme-driver/controller-init.js';
-export { connectAll, discover, entryTransportId, readDiscoveryLog } from './nvme-driver/discovery.js';
+export { connectAll, discover, entryTransportId, readDiscoveryLog, type ReadDiscoveryLogOptions } from './nvme-driver/discovery.js';
 export { attachQpair, type AttachOptions, type QpairDescriptor } from './nvme-driver/descriptor.js';
 export { QueuePair, type IoCallback, type QueuePairOptions, type RawCompletion } from './nvme-driver/queue-pair.js';
 export { Namespace } from './nvme-driver/namespace.js';
 export { decodeAsyncEvent, type AsyncEvent } from './nvme-driver/async-events.js';
+export { ConnectRejectedError } from './nvme-driver/fabrics.js';
 export type { GetLogPageOptions, SetFeaturesOptions } from './nvme-driver/admin-commands.js';
 export { DEFAULT_OPTIONS, type ControllerOptions } from './nvme-driver/options.js';
 export { formatCommand, formatCompletion } from './nvme-driver/trace.js';
@@ -53,8 +56,6 @@ export * from './spec/namespace-lists.js';
 export * from './spec/log-pages.js';
 export * from './spec/discovery-log.js';
 export * from './spec/fabrics.js';
-// Both commands.ts and log-pages.ts define the log page IDs; this is the one the driver uses.
-export { LogPageId } from './spec/log-pages.js';
 
 // Transport registration, for out-of-tree transports.
 export { findTransport, registerTransport } from './transport/transport.js';

@@ -35,7 +35,7 @@
  *   "total": { "ios", "errors", "bytes", "iops", "mibps",
  *              "latencyUs": { "avg", "min", "max", "percentiles" } } | null,   // SPDK's Total row
  *   "transportStats": [ { "lcore", "name", "stats": { "trtype": "TCP", "polls", ... } } ],
- *   "verify": null | { "readsChecked": 1234, "mismatches": [ { "name", "lcore", "lba", "message" } ] }
+ *   "verify": null | { "readsChecked": 1234, "mismatchCount": 0, "mismatches": [ { "name", "lcore", "lba", "message" } ] }
  * }
  * ```
  *

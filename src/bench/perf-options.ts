@@ -177,7 +177,8 @@ export function parsePerfArgs(argv: readonly string[]): PerfArgs {
       if (def.arg && value === undefined) {
         const next = argv[i + 1];
         if (def.optionalArg) {
-          if (next !== undefined && !next.startsWith('-')) value = argv[++i];
+          // A lone '-' is a value (stdout), not a flag.
+          if (next !== undefined && (next === '-' || !next.startsWith('-'))) value = argv[++i];
         } else {
           if (next === undefined) throw new ConfigError(flag, `needs a value ${def.arg}`);
           value = argv[++i];

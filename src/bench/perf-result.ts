@@ -131,6 +131,9 @@ export interface PerfVerifyMismatch {
 export interface PerfVerifySummary {
   /** Reads whose data was checked (reads of blocks this run had written). */
   readsChecked: number;
+  /** Checked reads that were wrong. */
+  mismatchCount: number;
+  /** The first few of them, per context. */
   mismatches: PerfVerifyMismatch[];
 }
 

@@ -159,10 +159,22 @@ export function transportStatsLines(e: PerfTransportStatsEntry): string[] {
   return lines;
 }
 
+/** nvmekit's line after the report with `--verify`: how many reads were checked, how many were wrong. */
+export function verifyLines(r: PerfResult): string[] {
+  if (r.verify === null) return [];
+  const v = r.verify;
+  return [`Verify: ${v.readsChecked} reads checked against the block tags this run wrote, ${v.mismatchCount} mismatched`];
+}
+
+/** What SPDK prints once the workers finished (transport statistics, the table, latency sections), then the verify line. */
+export function formatPerfResults(r: PerfResult): string {
+  const lines = [...r.transportStats.flatMap(transportStatsLines), ...formatPerformance(r), ...verifyLines(r)];
+  return lines.map((l) => `${l}\n`).join('');
+}
+
 /** The whole report as SPDK prints it to stdout, newline-terminated lines. */
 export function formatPerfText(r: PerfResult): string {
-  const lines = [...formatStartup(r), ...r.transportStats.flatMap(transportStatsLines), ...formatPerformance(r)];
-  return lines.map((l) => `${l}\n`).join('');
+  return formatStartup(r).map((l) => `${l}\n`).join('') + formatPerfResults(r);
 }
 
 /** What the live line shows for the last second. */

@@ -6,12 +6,12 @@
  * A command the controller rejects leaves its section out, as in SPDK.
  */
 import type { Controller } from '../nvme-driver/controller.js';
+import { readDiscoveryLog } from '../nvme-driver/discovery.js';
 import { DEFAULT_OPTIONS } from '../nvme-driver/options.js';
 import type { TransportId } from '../nvme-driver/transport-id.js';
 import type { IdentifyReport, IdentifyReportFeatures, IdentifyReportLogs, IdentifyReportNamespace } from '../report/identify-report.js';
 import { decodeBits, type BitLayout, type BitValues } from '../spec/bitfield.js';
 import { encodeCommand, GetFeatures } from '../spec/commands.js';
-import { DISCOVERY_LOG_HEADER_SIZE, discoveryLogHeaderNumrec, discoveryLogSize, parseDiscoveryLog, type DiscoveryLog } from '../spec/discovery-log.js';
 import {
   Arbitration,
   AsyncEventConfiguration,
@@ -171,19 +171,11 @@ async function readNamespaces(c: Collector): Promise<IdentifyReportNamespace[]> 
   return out;
 }
 
-/** The whole Discovery Log Page: the header for NUMREC, then every record (as SPDK's identify reads it). */
-async function readDiscoveryLogPage(c: Collector): Promise<DiscoveryLog> {
-  const header = await c.ctrlr.getLogPage(LogPageId.DISCOVERY, DISCOVERY_LOG_HEADER_SIZE);
-  const numrec = discoveryLogHeaderNumrec(header);
-  const page = numrec === 0 ? header : await c.ctrlr.getLogPage(LogPageId.DISCOVERY, discoveryLogSize(numrec));
-  c.raw('Discovery Log Page', page);
-  return parseDiscoveryLog(page);
-}
-
 /**
  * The report of a discovery controller: registers, Identify Controller and the
- * Discovery Log Page. Like SPDK, no Get Features and no other log pages (a
- * discovery controller supports neither).
+ * Discovery Log Page (read until its generation counter holds still). Like
+ * SPDK, no Get Features and no other log pages (a discovery controller
+ * supports neither).
  */
 export async function collectDiscoveryReport(
   controller: Controller,
@@ -192,7 +184,7 @@ export async function collectDiscoveryReport(
 ): Promise<IdentifyReport> {
   const c = new Collector(controller, opts);
   const base = await controllerBase(c, trid);
-  return { ...base, discovery: await readDiscoveryLogPage(c) };
+  return { ...base, discovery: await readDiscoveryLog(controller, { onPage: (page) => c.raw('Discovery Log Page', page) }) };
 }
 
 /**

@@ -3,8 +3,10 @@
  * user's side (which address, which subsystem, which host), with a hint at the
  * usual cause, and an exit code (2 for bad input, 1 for everything else).
  */
+import { ConnectRejectedError } from '../nvme-driver/fabrics.js';
 import type { TransportId } from '../nvme-driver/transport-id.js';
 import { CommandTimeoutError, ConfigError, ProtocolError, TransportError } from '../spec/errors.js';
+import { isConnectDataParameter } from '../spec/fabrics.js';
 import { FabricsCommandStatus, NvmeStatusError, StatusCodeType } from '../spec/status.js';
 
 /** Process exit codes of the nvmekit CLIs. */
@@ -56,22 +58,20 @@ const SOCKET_FAILURES: Readonly<Record<string, string>> = {
   EADDRINUSE: 'local address already in use (check hostsvcid)',
 };
 
-/** The Connect's SQE text as the driver words a rejected Connect (src/nvme-driver/fabrics.ts). */
-const CONNECT_COMMAND_RE = /^FABRIC CONNECT\b/;
-const INVALID_PARAMETER_RE = /invalid parameter: (\w+) in the connect (data|command)/;
-
 function subnqnOf(ctx: ErrorContext): string {
   return ctx.trid?.subnqn ?? 'the subsystem';
 }
 
 /** Connect rejections by status code (SCT 1), as the user would put them. */
-const CONNECT_REJECTIONS: Readonly<Record<number, (err: NvmeStatusError, ctx: ErrorContext, at: string) => string>> = {
+const CONNECT_REJECTIONS: Readonly<Record<number, (err: ConnectRejectedError, ctx: ErrorContext, at: string) => string>> = {
   [FabricsCommandStatus.CONNECT_INVALID_HOST]: (_err, ctx, at) =>
     `host ${ctx.hostnqn ?? '(this host)'} is not allowed by subsystem ${subnqnOf(ctx)} on ${at}`,
   [FabricsCommandStatus.CONNECT_INVALID_PARAMETERS]: (err, ctx, at) => {
-    const [, field, where] = INVALID_PARAMETER_RE.exec(err.command ?? '') ?? [];
-    if (field === 'SUBNQN') return `subsystem ${subnqnOf(ctx)} not found on ${at}`;
-    const what = field ? `invalid ${field} in the connect ${where}` : 'invalid parameters';
+    const field = err.invalidParameter;
+    if (field === 'subnqn') return `subsystem ${subnqnOf(ctx)} not found on ${at}`;
+    const what = field
+      ? `invalid ${field.toUpperCase()} in the connect ${isConnectDataParameter(field) ? 'data' : 'command'}`
+      : 'invalid parameters';
     return `${at} rejected the Connect to ${subnqnOf(ctx)}: ${what}`;
   },
   [FabricsCommandStatus.CONNECT_CONTROLLER_BUSY]: (_err, ctx, at) =>
@@ -82,7 +82,7 @@ const CONNECT_REJECTIONS: Readonly<Record<number, (err: NvmeStatusError, ctx: Er
     `subsystem ${subnqnOf(ctx)} on ${at} requires in-band authentication, which nvmekit does not implement`,
 };
 
-function connectRejection(err: NvmeStatusError, ctx: ErrorContext, at: string): string {
+function connectRejection(err: ConnectRejectedError, ctx: ErrorContext, at: string): string {
   const known = err.sct === StatusCodeType.COMMAND_SPECIFIC ? CONNECT_REJECTIONS[err.sc] : undefined;
   return known ? known(err, ctx, at) : `${at} rejected the Connect to ${subnqnOf(ctx)}: ${err.statusName}`;
 }
@@ -111,7 +111,7 @@ export function describeError(err: unknown, ctx: ErrorContext): CliFailure {
     return failure(ctx.connected ? `lost the connection to ${at}: ${text}` : `cannot connect to ${at}: ${text}`);
   }
   if (err instanceof NvmeStatusError) {
-    if (!ctx.connected && CONNECT_COMMAND_RE.test(err.command ?? '')) return failure(connectRejection(err, ctx, at));
+    if (!ctx.connected && err instanceof ConnectRejectedError) return failure(connectRejection(err, ctx, at));
     return failure(ctx.connected ? `${at}: ${err.message}` : `cannot initialize the controller at ${at}: ${err.message}`);
   }
   if (err instanceof ProtocolError) {

@@ -5,6 +5,7 @@
  * (never `process.exit()` from the middle, so controllers get detached).
  */
 import { Command, CommanderError } from 'commander';
+import { NVMEKIT_VERSION } from '../version.js';
 import { describeError, ExitCode, type ErrorContext } from './error-messages.js';
 
 /** Writes `name: message` to stderr. */
@@ -16,10 +17,15 @@ function usageHint(name: string): string {
   return `(see ${name} --help)`;
 }
 
-/** A commander program with the nvmekit error conventions. Add options, then hand it to {@link runCli}. */
+/**
+ * A commander program with the nvmekit error conventions and `--version`
+ * (long form only: SPDK's tools use `-V` and `-v` for other things). Add
+ * options, then hand it to {@link runCli}.
+ */
 export function createProgram(name: string, description: string): Command {
   return new Command(name)
     .description(description)
+    .version(NVMEKIT_VERSION, '--version', 'print the nvmekit version and exit')
     .exitOverride()
     .configureOutput({
       // Commander says `error: unknown option '--jsn'\n(Did you mean --json?)`; make it one line.

@@ -7,13 +7,14 @@ import { LogPageId } from '../spec/log-pages.js';
 import { ProtocolError } from '../spec/errors.js';
 import {
   DISCOVERY_LOG_HEADER_SIZE,
-  DiscAdrFam,
+  discAdrFamName,
   DiscSubType,
-  DiscTrType,
+  discTrTypeName,
   discoveryLogHeaderGenctr,
   discoveryLogHeaderNumrec,
   discoveryLogSize,
   parseDiscoveryLog,
+  type DiscoveryLog,
   type DiscoveryLogEntry,
 } from '../spec/discovery-log.js';
 import { connect, type Controller } from './controller.js';
@@ -23,25 +24,26 @@ import { DISCOVERY_NQN, formatTransportId, parseTransportId, type AdrFam, type T
 /** Reads of a log that keeps changing give up after this many tries (Linux's count). */
 const MAX_LOG_READS = 10;
 
-const TRTYPES = new Map<number, TrType>([
-  [DiscTrType.TCP, 'TCP'],
-  [DiscTrType.RDMA, 'RDMA'],
-]);
-const ADRFAMS = new Map<number, AdrFam>([
-  [DiscAdrFam.IPV4, 'IPv4'],
-  [DiscAdrFam.IPV6, 'IPv6'],
-  [DiscAdrFam.IB, 'IB'],
-  [DiscAdrFam.FC, 'FC'],
-  [DiscAdrFam.INTRA_HOST, 'INTRA_HOST'],
-]);
+/** The transports of a discovery log this driver can connect through. */
+function reachableTrType(trtype: number): TrType | undefined {
+  const name = discTrTypeName(trtype);
+  return name === 'TCP' || name === 'RDMA' ? name : undefined;
+}
 const WILDCARD_ADDRESSES = new Set(['0.0.0.0', '::']);
+
+/** Options of {@link readDiscoveryLog}. */
+export interface ReadDiscoveryLogOptions {
+  /** Receives the bytes of the page the log was parsed from (for hex dumps). */
+  onPage?: (page: Buffer) => void;
+}
 
 /**
  * Reads the whole discovery log of `ctrlr`: header, then every record, then the
  * header again; if GENCTR moved (or NUMREC changed) in between, reads again.
+ * @returns the log as parsed: GENCTR, NUMREC, RECFMT and the entries
  * @throws ProtocolError when the log never holds still
  */
-export async function readDiscoveryLog(ctrlr: Controller): Promise<DiscoveryLogEntry[]> {
+export async function readDiscoveryLog(ctrlr: Controller, opts: ReadDiscoveryLogOptions = {}): Promise<DiscoveryLog> {
   for (let attempt = 1; attempt <= MAX_LOG_READS; attempt++) {
     const header = await ctrlr.getLogPage(LogPageId.DISCOVERY, DISCOVERY_LOG_HEADER_SIZE);
     const numrec = discoveryLogHeaderNumrec(header);
@@ -49,7 +51,8 @@ export async function readDiscoveryLog(ctrlr: Controller): Promise<DiscoveryLogE
     const again = numrec === 0 ? header : await ctrlr.getLogPage(LogPageId.DISCOVERY, DISCOVERY_LOG_HEADER_SIZE);
     const genctr = discoveryLogHeaderGenctr(page);
     if (genctr === discoveryLogHeaderGenctr(again) && discoveryLogHeaderNumrec(page) === numrec) {
-      return parseDiscoveryLog(page).entries;
+      opts.onPage?.(page);
+      return parseDiscoveryLog(page);
     }
   }
   throw new ProtocolError('genctr', 'changing', `the discovery log changed on each of ${MAX_LOG_READS} reads`);
@@ -63,7 +66,7 @@ export async function readDiscoveryLog(ctrlr: Controller): Promise<DiscoveryLogE
 export async function discover(trid: string | TransportId, opts: ControllerOptions = {}): Promise<DiscoveryLogEntry[]> {
   const ctrlr = await connect(trid, { keepAliveTimeoutMs: 0, ...opts });
   try {
-    return await readDiscoveryLog(ctrlr);
+    return (await readDiscoveryLog(ctrlr)).entries;
   } finally {
     await ctrlr.detach();
   }
@@ -75,10 +78,10 @@ export async function discover(trid: string | TransportId, opts: ControllerOptio
  * means the address the discovery controller was reached at.
  */
 export function entryTransportId(entry: DiscoveryLogEntry, via: TransportId): TransportId | undefined {
-  const trtype = TRTYPES.get(entry.trtype);
+  const trtype = reachableTrType(entry.trtype);
   if (!trtype) return undefined;
   const traddr = WILDCARD_ADDRESSES.has(entry.traddr) && via.traddr ? via.traddr : entry.traddr;
-  const adrfam = ADRFAMS.get(entry.adrfam);
+  const adrfam: AdrFam | undefined = discAdrFamName(entry.adrfam);
   return parseTransportId(
     formatTransportId({
       trtype,

@@ -5,7 +5,7 @@
  */
 import { ProtocolError } from '../spec/errors.js';
 import {
-  ConnectDataOffset,
+  connectParameterAt,
   decodeConnectInvalidParameter,
   decodeConnectResponse,
   encodeConnectData,
@@ -13,8 +13,8 @@ import {
   encodePropertyGetSqe,
   encodePropertySetSqe,
   FabricsCommandStatus,
-  FabricsSqeOffset,
   propertyValueFromCqe,
+  type ConnectParameter,
   type ConnectResponse,
 } from '../spec/fabrics.js';
 import { SQE_SIZE } from '../spec/sqe.js';
@@ -45,14 +45,11 @@ export function inCapsuleDataSizeOf(ioccsz: number): number | undefined {
   return ioccsz >= 4 ? ioccsz * 16 - SQE_SIZE : undefined;
 }
 
-const SQE_FIELDS = fieldNames(FabricsSqeOffset, ['RECFMT', 'QID', 'SQSIZE', 'CATTR', 'KATO']);
-const DATA_FIELDS = fieldNames(ConnectDataOffset, ['HOSTID', 'CNTLID', 'SUBNQN', 'HOSTNQN']);
-
 /**
  * Sends Fabrics Connect as the first command on `qp` (QID and SQSIZE come from
  * the queue pair) and returns the CNTLID the controller assigned.
  *
- * @throws NvmeStatusError as the controller answered (CONNECT INVALID HOST,
+ * @throws ConnectRejectedError as the controller answered (CONNECT INVALID HOST,
  *   CONNECT INVALID PARAMETERS with the offending field named...)
  * @throws ProtocolError when the controller demands in-band authentication
  */
@@ -62,7 +59,7 @@ export function fabricConnect(qp: QueuePair, p: ConnectParams): Promise<ConnectR
   return new Promise((resolve, reject) => {
     qp.raw(sqe, data, (err, cdw0) => {
       if (err) {
-        reject(err instanceof NvmeStatusError ? describeConnectError(err, cdw0, qp.qid, p) : err);
+        reject(err instanceof NvmeStatusError ? new ConnectRejectedError(err, qp.qid, p) : err);
         return;
       }
       const resp = decodeConnectResponse(cdw0);
@@ -75,15 +72,33 @@ export function fabricConnect(qp: QueuePair, p: ConnectParams): Promise<ConnectR
   });
 }
 
-/** Re-issues a Connect status error with the queue, the NQNs and, when given, the invalid parameter. */
-function describeConnectError(err: NvmeStatusError, cdw0: number, qid: number, p: ConnectParams): NvmeStatusError {
-  let what = `FABRIC CONNECT qid:${qid} cntlid:0x${p.cntlid.toString(16)} subnqn:${p.subnqn} hostnqn:${p.hostnqn}`;
-  if (err.sct === StatusCodeType.COMMAND_SPECIFIC && err.sc === FabricsCommandStatus.CONNECT_INVALID_PARAMETERS) {
-    const { inData, offset } = decodeConnectInvalidParameter(cdw0);
-    const field = (inData ? DATA_FIELDS : SQE_FIELDS).get(offset) ?? `byte ${offset}`;
-    what += ` (invalid parameter: ${field} in the connect ${inData ? 'data' : 'command'})`;
+/**
+ * Fabrics Connect answered with an error status: the status, the queue and
+ * NQNs asked for, and, for CONNECT INVALID PARAMETERS, the field the
+ * controller named in dword 0 (IATTR and IPO).
+ */
+export class ConnectRejectedError extends NvmeStatusError {
+  /** The queue the Connect was for (0: the admin queue). */
+  readonly qid: number;
+  readonly subnqn: string;
+  readonly hostnqn: string;
+  /** The field the controller rejected; undefined for other statuses or an offset that starts no field. */
+  readonly invalidParameter: ConnectParameter | undefined;
+
+  constructor(err: NvmeStatusError, qid: number, p: ConnectParams) {
+    const invalid = err.sct === StatusCodeType.COMMAND_SPECIFIC && err.sc === FabricsCommandStatus.CONNECT_INVALID_PARAMETERS;
+    const where = invalid ? decodeConnectInvalidParameter(err.cdw0 ?? 0) : undefined;
+    const field = where && connectParameterAt(where);
+    let what = `FABRIC CONNECT qid:${qid} cntlid:0x${p.cntlid.toString(16)} subnqn:${p.subnqn} hostnqn:${p.hostnqn}`;
+    if (where) {
+      what += ` (invalid parameter: ${field?.toUpperCase() ?? `byte ${where.offset}`} in the connect ${where.inData ? 'data' : 'command'})`;
+    }
+    super(err, what, FABRICS_OPCODE, err.cdw0);
+    this.qid = qid;
+    this.subnqn = p.subnqn;
+    this.hostnqn = p.hostnqn;
+    this.invalidParameter = field;
   }
-  return new NvmeStatusError(err, what, FABRICS_OPCODE);
 }
 
 /** Controller registers through Property Get/Set on the admin queue. */
@@ -120,12 +135,8 @@ export class PropertyRegisters implements RegisterIo {
   /** Adds the register's name to a status error, which otherwise shows only the opcode. */
   private named(op: string, offset: number): (err: unknown) => never {
     return (err) => {
-      if (err instanceof NvmeStatusError) throw new NvmeStatusError(err, `${op} ${registerName(offset)}`, FABRICS_OPCODE);
+      if (err instanceof NvmeStatusError) throw new NvmeStatusError(err, `${op} ${registerName(offset)}`, FABRICS_OPCODE, err.cdw0);
       throw err;
     };
   }
-}
-
-function fieldNames(offsets: Readonly<Record<string, number>>, keys: readonly string[]): Map<number, string> {
-  return new Map(keys.map((k) => [offsets[k]!, k]));
 }

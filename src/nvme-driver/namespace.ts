@@ -3,19 +3,10 @@
  * data, the numbers an application sizes I/O with, its identifiers, and which
  * optional NVM commands the controller supports for it.
  */
-import type { IdentifyController } from '../spec/identify-controller.js';
+import { decodeBits } from '../spec/bitfield.js';
+import { ONCS_BITS, VWC_BITS, type IdentifyController } from '../spec/identify-controller.js';
 import { hasExtendedLba, lbaSizeOf, metadataSizeOf, type IdentifyNamespace } from '../spec/identify-namespace.js';
 import type { NamespaceIds } from '../spec/namespace-lists.js';
-
-/** Optional NVM Command Support (Identify Controller ONCS) bits the driver looks at. */
-const Oncs = {
-  COMPARE: 1 << 0,
-  DATASET_MANAGEMENT: 1 << 2,
-  WRITE_ZEROES: 1 << 3,
-} as const;
-
-/** Identify Controller VWC bit 0: a volatile write cache is present. */
-const VWC_PRESENT = 0x1;
 
 export class Namespace {
   /** Namespace ID. */
@@ -50,10 +41,11 @@ export class Namespace {
     this.extendedLba = hasExtendedLba(data);
     this.sizeBytes = this.numLbas * this.lbaSize;
     this.ids = ids;
-    this.supportsCompare = (ctrlr.oncs & Oncs.COMPARE) !== 0;
-    this.supportsDsm = (ctrlr.oncs & Oncs.DATASET_MANAGEMENT) !== 0;
-    this.supportsWriteZeroes = (ctrlr.oncs & Oncs.WRITE_ZEROES) !== 0;
-    this.volatileWriteCache = (ctrlr.vwc & VWC_PRESENT) !== 0;
+    const oncs = decodeBits(ONCS_BITS, ctrlr.oncs);
+    this.supportsCompare = oncs.compare;
+    this.supportsDsm = oncs.datasetManagement;
+    this.supportsWriteZeroes = oncs.writeZeroes;
+    this.volatileWriteCache = decodeBits(VWC_BITS, ctrlr.vwc).present;
   }
 
   /** Bytes one block occupies in a data buffer (with metadata when it is interleaved). */

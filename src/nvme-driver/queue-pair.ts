@@ -285,8 +285,9 @@ export class QueuePair implements QpairEvents {
       this.releaseRequest(req);
     } else {
       const status = cqeStatusField(cqe, offset);
-      const err = isSuccess(status) ? null : new NvmeStatusError(status, formatCommand(this.qid, req.sqe), req.sqe[SqeOffset.OPC]);
-      this.finish(req, err, cqe.readUInt32LE(offset + CqeOffset.CDW0), cqe.readUInt32LE(offset + CqeOffset.CDW1));
+      const cdw0 = cqe.readUInt32LE(offset + CqeOffset.CDW0);
+      const err = isSuccess(status) ? null : new NvmeStatusError(status, formatCommand(this.qid, req.sqe), req.sqe[SqeOffset.OPC], cdw0);
+      this.finish(req, err, cdw0, cqe.readUInt32LE(offset + CqeOffset.CDW1));
     }
     if (this.pendingHead !== null) this.drainPending();
   }
@@ -296,6 +297,11 @@ export class QueuePair implements QpairEvents {
     this.failAll(err, false);
   }
 
+  /**
+   * A block command, split past the maximum transfer size into SPDK's child
+   * requests: one command per `maxTransferSize` bytes (and per 65536 blocks),
+   * completing once, with the first error.
+   */
   private blockCommand(
     opc: number,
     nsid: number,
@@ -308,37 +314,14 @@ export class QueuePair implements QpairEvents {
     if (!(nlb >= 1) || !Number.isSafeInteger(nlb) || !(lba >= 0) || !Number.isSafeInteger(lba)) {
       throw new RangeError(`lba must be >= 0 and nlb >= 1 (integers), got lba ${lba} nlb ${nlb}`);
     }
-    if (nlb > NLB_MAX || (buf !== null && buf.length > this.maxTransferSize)) {
-      this.split(opc, nsid, lba, nlb, buf, flags, cb);
+    if (nlb <= NLB_MAX && (buf === null || buf.length <= this.maxTransferSize)) {
+      const req = this.takeRequest();
+      writeIoCommand(req.sqe, opc, nsid, lba, nlb, flags);
+      this.submit(req, buf, cb);
       return;
     }
-    const req = this.takeRequest();
-    writeIoCommand(req.sqe, opc, nsid, lba, nlb, flags);
-    this.submit(req, buf, cb);
-  }
-
-  /** SPDK's child requests: one command per `maxTransferSize` bytes (and per 65536 blocks). */
-  private split(
-    opc: number,
-    nsid: number,
-    lba: number,
-    nlb: number,
-    buf: Buffer | null,
-    flags: number,
-    cb: IoCallback,
-  ): void {
-    let perChild = NLB_MAX;
-    let blockBytes = 0;
-    if (buf !== null) {
-      blockBytes = buf.length / nlb;
-      if (!Number.isInteger(blockBytes)) {
-        throw new RangeError(`buffer of ${buf.length} bytes is not a whole number of ${nlb} blocks`);
-      }
-      perChild = Math.min(NLB_MAX, Math.floor(this.maxTransferSize / blockBytes));
-      if (perChild < 1) {
-        throw new RangeError(`one block of ${blockBytes} bytes exceeds the maximum transfer size ${this.maxTransferSize}`);
-      }
-    }
+    const blockBytes = buf === null ? 0 : buf.length / nlb;
+    const perChild = this.blocksPerChild(nlb, buf, blockBytes);
     const parent = this.takeParent();
     parent.cb = cb;
     parent.remaining = Math.ceil(nlb / perChild);
@@ -350,6 +333,19 @@ export class QueuePair implements QpairEvents {
       const data = buf === null ? null : buf.subarray(done * blockBytes, (done + count) * blockBytes);
       this.submit(req, data, null);
     }
+  }
+
+  /** Blocks per child command of a split: as many as fit `maxTransferSize`, at most 65536. */
+  private blocksPerChild(nlb: number, buf: Buffer | null, blockBytes: number): number {
+    if (buf === null) return NLB_MAX;
+    if (!Number.isInteger(blockBytes)) {
+      throw new RangeError(`buffer of ${buf.length} bytes is not a whole number of ${nlb} blocks`);
+    }
+    const perChild = Math.min(NLB_MAX, Math.floor(this.maxTransferSize / blockBytes));
+    if (perChild < 1) {
+      throw new RangeError(`one block of ${blockBytes} bytes exceeds the maximum transfer size ${this.maxTransferSize}`);
+    }
+    return perChild;
   }
 
   private rawRequest(sqe: SqeInit | Buffer, data: Buffer | null, cb: IoCallback, longLived: boolean): void {

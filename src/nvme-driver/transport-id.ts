@@ -4,9 +4,10 @@
  */
 import { isIP } from 'node:net';
 import { ConfigError } from '../spec/errors.js';
+import { DISCOVERY_NQN } from '../spec/fabrics.js';
 
 /** The discovery subsystem's well-known NQN; a transport ID without `subnqn` points here. */
-export const DISCOVERY_NQN = 'nqn.2014-08.org.nvmexpress.discovery';
+export { DISCOVERY_NQN };
 
 /** Transport types, spelled as SPDK prints them. */
 export type TrType = 'TCP' | 'RDMA' | 'PCIe';

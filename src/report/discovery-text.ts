@@ -5,8 +5,10 @@
 import type { TransportId } from '../nvme-driver/transport-id.js';
 import {
   DiscAdrFam,
+  discAdrFamName,
   DiscSubType,
   DiscTrType,
+  discTrTypeName,
   Eflags,
   RdmaCms,
   RdmaPrType,
@@ -17,23 +19,6 @@ import {
   type RdmaTsas,
 } from '../spec/discovery-log.js';
 import { controllerBanner, heading, kv } from './spdk-text.js';
-
-/** SPDK's transport type strings (spdk_nvme_transport_id_trtype_str). */
-const TRTYPE_NAMES: Readonly<Record<number, string>> = {
-  [DiscTrType.RDMA]: 'RDMA',
-  [DiscTrType.FC]: 'FC',
-  [DiscTrType.TCP]: 'TCP',
-  [DiscTrType.INTRA_HOST]: 'INTRA_HOST',
-};
-
-/** SPDK's address family strings (spdk_nvme_transport_id_adrfam_str). */
-const ADRFAM_NAMES: Readonly<Record<number, string>> = {
-  [DiscAdrFam.IPV4]: 'IPv4',
-  [DiscAdrFam.IPV6]: 'IPv6',
-  [DiscAdrFam.IB]: 'IB',
-  [DiscAdrFam.FC]: 'FC',
-  [DiscAdrFam.INTRA_HOST]: 'INTRA_HOST',
-};
 
 const SUBTYPE_NAMES: Readonly<Record<number, string>> = {
   [DiscSubType.REFERRAL]: 'Discovery Service Referral',
@@ -66,8 +51,13 @@ const RDMA_CMS_NAMES: Readonly<Record<number, string>> = { [RdmaCms.RDMA_CM]: 'R
 const TRSVCID_WIDTH = 32;
 const TRADDR_WIDTH = 256;
 
-function coded(code: number, names: Readonly<Record<number, string>>, unknown = 'Unknown'): string {
-  return `${code} (${names[code] ?? unknown})`;
+/** `3 (TCP)`: a code and its name, as SPDK prints coded fields. */
+function named(code: number, name: string | undefined): string {
+  return `${code} (${name ?? 'Unknown'})`;
+}
+
+function coded(code: number, names: Readonly<Record<number, string>>): string {
+  return named(code, names[code]);
 }
 
 function hex4(n: number): string {
@@ -90,8 +80,8 @@ function entryLines(e: DiscoveryLogEntry, i: number): string[] {
   return [
     `Discovery Log Entry ${i}`,
     '-'.repeat(22),
-    kv('Transport Type', coded(e.trtype, TRTYPE_NAMES)),
-    kv('Address Family', coded(e.adrfam, ADRFAM_NAMES)),
+    kv('Transport Type', named(e.trtype, discTrTypeName(e.trtype))),
+    kv('Address Family', named(e.adrfam, discAdrFamName(e.adrfam))),
     kv('Subsystem Type', coded(e.subtype, SUBTYPE_NAMES)),
     'Entry Flags:',
     `  Duplicate Returned Information:\t\t\t${e.eflags & Eflags.DUPRETINFO ? 1 : 0}`,
@@ -113,7 +103,7 @@ export function discoveryLogLines(log: DiscoveryLog): string[] {
   return [
     ...heading('Discovery Log Page'),
     kv('Generation Counter', log.genctr.toString()),
-    kv('Number of Records', log.entries.length),
+    kv('Number of Records', log.numrec),
     kv('Record Format', log.recfmt),
     '',
     ...log.entries.flatMap(entryLines),

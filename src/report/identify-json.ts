@@ -136,6 +136,6 @@ export function identifyReportToJson(report: IdentifyReport): Record<string, Jso
         }
       : {}),
     ...(report.features ? { features: toJson(report.features) } : {}),
-    ...(discovery ? { discovery: toJson({ ...discovery, numrec: discovery.entries.length }) } : {}),
+    ...(discovery ? { discovery: toJson(discovery) } : {}),
   };
 }

@@ -70,6 +70,8 @@ export interface DiscoveryLogEntry extends FieldsOf<typeof DISCOVERY_LOG_ENTRY_F
 /** A parsed Discovery Log Page. */
 export interface DiscoveryLog {
   genctr: bigint;
+  /** Records the header announces; more than `entries` holds when the reader capped the count. */
+  numrec: number;
   recfmt: number;
   entries: DiscoveryLogEntry[];
 }
@@ -91,6 +93,46 @@ export const DiscAdrFam = {
   FC: 4,
   INTRA_HOST: 254,
 } as const;
+
+/** TRTYPE values by name, as SPDK prints them (`spdk_nvme_transport_id_trtype_str`) and transport IDs spell them. */
+const TRTYPE_BY_NAME = { RDMA: DiscTrType.RDMA, FC: DiscTrType.FC, TCP: DiscTrType.TCP, INTRA_HOST: DiscTrType.INTRA_HOST } as const;
+/** ADRFAM values by name, as SPDK prints them (`spdk_nvme_transport_id_adrfam_str`). */
+const ADRFAM_BY_NAME = {
+  IPv4: DiscAdrFam.IPV4,
+  IPv6: DiscAdrFam.IPV6,
+  IB: DiscAdrFam.IB,
+  FC: DiscAdrFam.FC,
+  INTRA_HOST: DiscAdrFam.INTRA_HOST,
+} as const;
+
+export type DiscTrTypeName = keyof typeof TRTYPE_BY_NAME;
+export type DiscAdrFamName = keyof typeof ADRFAM_BY_NAME;
+
+function namesOf<N extends string>(byName: Readonly<Record<N, number>>): ReadonlyMap<number, N> {
+  return new Map(Object.entries(byName).map(([name, code]) => [code as number, name as N]));
+}
+const TRTYPE_NAMES = namesOf(TRTYPE_BY_NAME);
+const ADRFAM_NAMES = namesOf(ADRFAM_BY_NAME);
+
+/** The TRTYPE of a transport named as SPDK spells it (`TCP`). */
+export function discTrTypeCode(name: DiscTrTypeName): number {
+  return TRTYPE_BY_NAME[name];
+}
+
+/** SPDK's name of a TRTYPE value (`TCP`), or undefined for one without a name. */
+export function discTrTypeName(trtype: number): DiscTrTypeName | undefined {
+  return TRTYPE_NAMES.get(trtype);
+}
+
+/** The ADRFAM of an address family named as SPDK spells it (`IPv4`). */
+export function discAdrFamCode(name: DiscAdrFamName): number {
+  return ADRFAM_BY_NAME[name];
+}
+
+/** SPDK's name of an ADRFAM value (`IPv4`), or undefined for one without a name. */
+export function discAdrFamName(adrfam: number): DiscAdrFamName | undefined {
+  return ADRFAM_NAMES.get(adrfam);
+}
 
 /** Subsystem Type (SUBTYPE). */
 export const DiscSubType = {
@@ -185,11 +227,12 @@ export function parseDiscoveryLogEntry(buf: Uint8Array, offset = 0): DiscoveryLo
 export function parseDiscoveryLog(buf: Uint8Array, maxEntries = Infinity): DiscoveryLog {
   const header = parseDiscoveryLogHeader(buf);
   if (header.recfmt !== 0) throw new ProtocolError('recfmt', header.recfmt, 'expected record format 0');
-  const count = Math.min(discoveryLogHeaderNumrec(buf), maxEntries);
+  const numrec = discoveryLogHeaderNumrec(buf);
+  const count = Math.min(numrec, maxEntries);
   requireLength(`Discovery Log Page with ${count} records`, buf, discoveryLogSize(count));
   const entries: DiscoveryLogEntry[] = [];
   for (let i = 0; i < count; i++) entries.push(parseDiscoveryLogEntry(buf, discoveryLogSize(i)));
-  return { genctr: header.genctr, recfmt: header.recfmt, entries };
+  return { genctr: header.genctr, numrec, recfmt: header.recfmt, entries };
 }
 
 /** Options for {@link buildDiscoveryLog}. */

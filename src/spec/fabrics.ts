@@ -7,11 +7,14 @@
  * leave PSDT and SGL1 zero: the transport fills them, as for any other command.
  */
 import { ConfigError, ProtocolError } from './errors.js';
+import { formatUuid } from './field-layout.js';
 import { FABRICS_OPCODE } from './opcodes.js';
 import { SQE_SIZE, SqeOffset } from './sqe.js';
 
 /** The Fabrics status codes live with the others; re-exported for Fabrics users. */
 export { FabricsCommandStatus } from './status.js';
+/** Host IDs are UUIDs; the formatter lives with the field codecs that also print them. */
+export { formatUuid };
 
 /** FCTYPE values. */
 export const FabricsCommandType = {
@@ -376,12 +379,6 @@ export function parseUuid(uuid: string, key = 'uuid'): Buffer {
   return Buffer.from(uuid.replace(/-/g, ''), 'hex');
 }
 
-/** 16 bytes as a lowercase UUID string. */
-export function formatUuid(bytes: Uint8Array): string {
-  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
-
 function writeNqn(buf: Buffer, at: number, nqn: string, key: string): void {
   const bytes = Buffer.from(nqn, 'utf8');
   // Empty is allowed: spdk_nvme_perf sends an empty HOSTNQN unless given one.
@@ -472,6 +469,37 @@ export function connectInvalidParameterCdw0(inData: boolean, offset: number): nu
 /** Reads dword 0 of a CONNECT_INVALID_PARAMETERS completion. */
 export function decodeConnectInvalidParameter(cdw0: number): ConnectInvalidParameter {
   return { inData: ((cdw0 >>> 16) & 1) === 1, offset: cdw0 & 0xffff };
+}
+
+/** Connect command fields a controller may reject, by their spec names. */
+export type ConnectCommandParameter = 'recfmt' | 'qid' | 'sqsize' | 'cattr' | 'kato';
+/** Connect data fields a controller may reject, by their spec names. */
+export type ConnectDataParameter = 'hostid' | 'cntlid' | 'subnqn' | 'hostnqn';
+export type ConnectParameter = ConnectCommandParameter | ConnectDataParameter;
+
+const CONNECT_COMMAND_PARAMETERS = new Map<number, ConnectCommandParameter>([
+  [FabricsSqeOffset.RECFMT, 'recfmt'],
+  [FabricsSqeOffset.QID, 'qid'],
+  [FabricsSqeOffset.SQSIZE, 'sqsize'],
+  [FabricsSqeOffset.CATTR, 'cattr'],
+  [FabricsSqeOffset.KATO, 'kato'],
+]);
+const CONNECT_DATA_PARAMETERS = new Map<number, ConnectDataParameter>([
+  [ConnectDataOffset.HOSTID, 'hostid'],
+  [ConnectDataOffset.CNTLID, 'cntlid'],
+  [ConnectDataOffset.SUBNQN, 'subnqn'],
+  [ConnectDataOffset.HOSTNQN, 'hostnqn'],
+]);
+const DATA_PARAMETER_NAMES: ReadonlySet<ConnectParameter> = new Set(CONNECT_DATA_PARAMETERS.values());
+
+/** The field an IATTR/IPO pair points at, or undefined when the offset starts no Connect field. */
+export function connectParameterAt(p: ConnectInvalidParameter): ConnectParameter | undefined {
+  return (p.inData ? CONNECT_DATA_PARAMETERS : CONNECT_COMMAND_PARAMETERS).get(p.offset);
+}
+
+/** True for a field of the Connect data, false for one of the Connect command (SQE). */
+export function isConnectDataParameter(p: ConnectParameter): p is ConnectDataParameter {
+  return DATA_PARAMETER_NAMES.has(p);
 }
 
 /** Property Get returns its value in CQE dwords 0 and 1 (low, high). */

@@ -128,6 +128,19 @@ export const TemperatureThreshold = defineFeature(FeatureId.TEMPERATURE_THRESHOL
   thsel: { shift: 20, width: 2 },
 });
 
+/** TMPSEL values besides sensors 1-8. */
+export const TemperatureSelect = {
+  COMPOSITE: 0x0,
+  /** Set Features only: every temperature sensor the controller implements. */
+  ALL_SENSORS: 0xf,
+} as const;
+
+/** THSEL values. */
+export const ThresholdTypeSelect = {
+  OVER: 0,
+  UNDER: 1,
+} as const;
+
 export const ErrorRecovery = defineFeature(FeatureId.ERROR_RECOVERY, {
   /** Time Limited Error Recovery, in 100 ms units; 0 = none. */
   tler: { shift: 0, width: 16 },

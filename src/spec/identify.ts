@@ -1,6 +1,7 @@
 /**
- * The Identify admin command (opcode 06h): what CNS selects, how CDW10/CDW11
- * are packed, and the size every Identify data structure shares.
+ * The Identify admin command (opcode 06h): what CNS selects and the size every
+ * Identify data structure shares; the command's dwords are `Identify` in
+ * commands.ts.
  */
 
 /** Every Identify data structure is one 4 KiB page. */
@@ -46,13 +47,3 @@ export const CSI_NAMES: Readonly<Record<number, string>> = {
   [Csi.KEY_VALUE]: 'KV',
   [Csi.ZONED_NAMESPACE]: 'ZNS',
 };
-
-/** CDW10 of an Identify command: CNS in bits 7:0, CNTID in bits 31:16. */
-export function identifyCdw10(cns: number, cntid = 0): number {
-  return ((cntid & 0xffff) << 16 | (cns & 0xff)) >>> 0;
-}
-
-/** CDW11 of an Identify command: CNS-specific identifier in bits 15:0, CSI in bits 31:24. */
-export function identifyCdw11(csi = 0, cnsSpecificId = 0): number {
-  return (((csi & 0xff) << 24) | (cnsSpecificId & 0xffff)) >>> 0;
-}

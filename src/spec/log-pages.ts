@@ -1,7 +1,8 @@
 /**
- * Get Log Page (admin opcode 02h): log identifiers, the command dwords, and
- * codecs for the log pages a host reads at attach time and a target must
- * serve. Every page layout is a field table shared by parse and build.
+ * Get Log Page (admin opcode 02h): log identifiers and codecs for the log
+ * pages a host reads at attach time and a target must serve. Every page
+ * layout is a field table shared by parse and build; the command's dwords are
+ * `GetLogPage` in commands.ts.
  */
 import { defineBitLayout, readBitFields, writeBitFields, type BitValues } from './bitfield.js';
 import { defineLayout, readFields, requireLength, writeFields, zeroFields, type FieldsOf } from './field-layout.js';
@@ -71,61 +72,6 @@ export const LOG_PAGE_NAMES: Readonly<Record<number, string>> = {
 /** Name of a log page, or `Log Page 0xNN` for one not in the table. */
 export function logPageName(lid: number): string {
   return LOG_PAGE_NAMES[lid] ?? `Log Page 0x${lid.toString(16).padStart(2, '0')}`;
-}
-
-/** What a Get Log Page command asks for. */
-export interface GetLogPageParams {
-  lid: number;
-  /** Bytes to return; a multiple of 4. */
-  numBytes: number;
-  /** Byte offset into the log (LPOL/LPOU); a multiple of 4. */
-  offset?: number;
-  /** Log Specific Parameter (7 bits). */
-  lsp?: number;
-  /** Retain Asynchronous Event. */
-  rae?: boolean;
-  /** Log Specific Identifier (16 bits). */
-  lsi?: number;
-  /** Command Set Identifier. */
-  csi?: number;
-}
-
-/** CDW10..CDW14 of a Get Log Page command. */
-export interface GetLogPageDwords {
-  cdw10: number;
-  cdw11: number;
-  cdw12: number;
-  cdw13: number;
-  cdw14: number;
-}
-
-/** Packs Get Log Page parameters: NUMD is a 0's based dword count split into NUMDL (CDW10) and NUMDU (CDW11). */
-export function getLogPageDwords(p: GetLogPageParams): GetLogPageDwords {
-  if (p.numBytes <= 0 || p.numBytes % 4 !== 0) throw new RangeError(`numBytes: expected a positive multiple of 4, got ${p.numBytes}`);
-  const offset = p.offset ?? 0;
-  if (offset % 4 !== 0) throw new RangeError(`offset: expected a multiple of 4, got ${offset}`);
-  const numd = p.numBytes / 4 - 1;
-  return {
-    cdw10: ((numd & 0xffff) << 16 | (p.rae ? 1 << 15 : 0) | ((p.lsp ?? 0) & 0x7f) << 8 | (p.lid & 0xff)) >>> 0,
-    cdw11: (((p.lsi ?? 0) & 0xffff) << 16 | (Math.floor(numd / 0x10000) & 0xffff)) >>> 0,
-    cdw12: offset % 2 ** 32,
-    cdw13: Math.floor(offset / 2 ** 32),
-    cdw14: ((p.csi ?? 0) & 0xff) << 24 >>> 0,
-  };
-}
-
-/** Unpacks a Get Log Page command's dwords (what a target does on receipt). */
-export function parseGetLogPageDwords(d: GetLogPageDwords): Required<GetLogPageParams> {
-  const numd = (d.cdw11 & 0xffff) * 0x10000 + (d.cdw10 >>> 16);
-  return {
-    lid: d.cdw10 & 0xff,
-    lsp: (d.cdw10 >> 8) & 0x7f,
-    rae: (d.cdw10 & (1 << 15)) !== 0,
-    numBytes: (numd + 1) * 4,
-    offset: d.cdw13 * 2 ** 32 + d.cdw12,
-    lsi: d.cdw11 >>> 16,
-    csi: d.cdw14 >>> 24,
-  };
 }
 
 // ---------------------------------------------------------------------------

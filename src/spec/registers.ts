@@ -3,7 +3,7 @@
  * doorbells and field codecs. On PCIe they are MMIO in BAR0; on fabrics the
  * same offsets are "properties" reached with Property Get/Set.
  */
-import { type BitValues, decodeBits, defineBitLayout, encodeBits, encodeBits32 } from './bitfield.js';
+import { type BitLayout, type BitValues, decodeBits, defineBitLayout, encodeBits, encodeBits32 } from './bitfield.js';
 
 /** Register offsets. */
 export const Register = {
@@ -69,6 +69,24 @@ export function memoryPageSize(mps: number): number {
   return 2 ** (12 + mps);
 }
 
+/** The field codec of a 32-bit register, derived from its one bit layout. */
+export interface RegisterCodec<L extends BitLayout> {
+  readonly layout: L;
+  /** The fields of a register value. */
+  decode(value: number): BitValues<L>;
+  /** The register value for the given fields (absent ones are zero); a RangeError names a field that does not fit. */
+  encode(fields: Partial<BitValues<L>>): number;
+}
+
+function register32<const L extends BitLayout>(name: string, layout: L): RegisterCodec<L> {
+  const checked = defineBitLayout(name, 32, layout);
+  return {
+    layout: checked,
+    decode: (value) => decodeBits(checked, value),
+    encode: (fields) => encodeBits32(name, checked, fields),
+  };
+}
+
 export const CAP_LAYOUT = defineBitLayout('CAP', 64, {
   /** Maximum Queue Entries Supported, 0-based. */
   mqes: { shift: 0, width: 16 },
@@ -117,19 +135,13 @@ export function encodeCap(cap: Partial<Cap>): bigint {
   return encodeBits('CAP', CAP_LAYOUT, cap);
 }
 
-export const VS_LAYOUT = defineBitLayout('VS', 32, {
+/** Version: major, minor and tertiary numbers. */
+export const { layout: VS_LAYOUT, decode: decodeVs, encode: encodeVs } = register32('VS', {
   ter: { shift: 0, width: 8 },
   mnr: { shift: 8, width: 8 },
   mjr: { shift: 16, width: 16 },
 });
 export type Vs = BitValues<typeof VS_LAYOUT>;
-
-export function decodeVs(value: number): Vs {
-  return decodeBits(VS_LAYOUT, value);
-}
-export function encodeVs(vs: Partial<Vs>): number {
-  return encodeBits32('VS', VS_LAYOUT, vs);
-}
 
 /** `1.4`, or `1.2.1` when the tertiary number is set (how SPDK and nvme-cli print VS). */
 export function formatVersion(vs: Vs | number): string {
@@ -137,7 +149,8 @@ export function formatVersion(vs: Vs | number): string {
   return ter ? `${mjr}.${mnr}.${ter}` : `${mjr}.${mnr}`;
 }
 
-export const CC_LAYOUT = defineBitLayout('CC', 32, {
+/** Controller Configuration. */
+export const { layout: CC_LAYOUT, decode: decodeCc, encode: encodeCc } = register32('CC', {
   en: { shift: 0, width: 1, flag: true },
   /** I/O Command Set Selected (`CcCss`). */
   css: { shift: 4, width: 3 },
@@ -170,13 +183,6 @@ export const ArbitrationMechanism = {
   VENDOR_SPECIFIC: 0b111,
 } as const;
 
-export function decodeCc(value: number): Cc {
-  return decodeBits(CC_LAYOUT, value);
-}
-export function encodeCc(cc: Partial<Cc>): number {
-  return encodeBits32('CC', CC_LAYOUT, cc);
-}
-
 /** CC.SHN values. */
 export const ShutdownNotification = {
   NONE: 0,
@@ -191,7 +197,8 @@ export const ShutdownStatus = {
   COMPLETE: 2,
 } as const;
 
-export const CSTS_LAYOUT = defineBitLayout('CSTS', 32, {
+/** Controller Status. */
+export const { layout: CSTS_LAYOUT, decode: decodeCsts, encode: encodeCsts } = register32('CSTS', {
   rdy: { shift: 0, width: 1, flag: true },
   /** Controller Fatal Status. */
   cfs: { shift: 1, width: 1, flag: true },
@@ -206,14 +213,8 @@ export const CSTS_LAYOUT = defineBitLayout('CSTS', 32, {
 });
 export type Csts = BitValues<typeof CSTS_LAYOUT>;
 
-export function decodeCsts(value: number): Csts {
-  return decodeBits(CSTS_LAYOUT, value);
-}
-export function encodeCsts(csts: Partial<Csts>): number {
-  return encodeBits32('CSTS', CSTS_LAYOUT, csts);
-}
-
-export const AQA_LAYOUT = defineBitLayout('AQA', 32, {
+/** Admin Queue Attributes. */
+export const { layout: AQA_LAYOUT, decode: decodeAqa, encode: encodeAqa } = register32('AQA', {
   /** Admin SQ size, 0-based. */
   asqs: { shift: 0, width: 12 },
   /** Admin CQ size, 0-based. */
@@ -221,14 +222,8 @@ export const AQA_LAYOUT = defineBitLayout('AQA', 32, {
 });
 export type Aqa = BitValues<typeof AQA_LAYOUT>;
 
-export function decodeAqa(value: number): Aqa {
-  return decodeBits(AQA_LAYOUT, value);
-}
-export function encodeAqa(aqa: Partial<Aqa>): number {
-  return encodeBits32('AQA', AQA_LAYOUT, aqa);
-}
-
-export const CMBLOC_LAYOUT = defineBitLayout('CMBLOC', 32, {
+/** Controller Memory Buffer Location. */
+export const { layout: CMBLOC_LAYOUT, decode: decodeCmbloc, encode: encodeCmbloc } = register32('CMBLOC', {
   /** Base Indicator Register: which BAR holds the CMB. */
   bir: { shift: 0, width: 3 },
   cqmms: { shift: 3, width: 1, flag: true },
@@ -242,14 +237,8 @@ export const CMBLOC_LAYOUT = defineBitLayout('CMBLOC', 32, {
 });
 export type Cmbloc = BitValues<typeof CMBLOC_LAYOUT>;
 
-export function decodeCmbloc(value: number): Cmbloc {
-  return decodeBits(CMBLOC_LAYOUT, value);
-}
-export function encodeCmbloc(cmbloc: Partial<Cmbloc>): number {
-  return encodeBits32('CMBLOC', CMBLOC_LAYOUT, cmbloc);
-}
-
-export const CMBSZ_LAYOUT = defineBitLayout('CMBSZ', 32, {
+/** Controller Memory Buffer Size. */
+export const { layout: CMBSZ_LAYOUT, decode: decodeCmbsz, encode: encodeCmbsz } = register32('CMBSZ', {
   /** Submission queues may live in the CMB. */
   sqs: { shift: 0, width: 1, flag: true },
   cqs: { shift: 1, width: 1, flag: true },
@@ -263,13 +252,6 @@ export const CMBSZ_LAYOUT = defineBitLayout('CMBSZ', 32, {
   sz: { shift: 12, width: 20 },
 });
 export type Cmbsz = BitValues<typeof CMBSZ_LAYOUT>;
-
-export function decodeCmbsz(value: number): Cmbsz {
-  return decodeBits(CMBSZ_LAYOUT, value);
-}
-export function encodeCmbsz(cmbsz: Partial<Cmbsz>): number {
-  return encodeBits32('CMBSZ', CMBSZ_LAYOUT, cmbsz);
-}
 
 /** CMB size in bytes from CMBSZ. */
 export function cmbSizeBytes(cmbsz: Cmbsz): bigint {

@@ -295,11 +295,17 @@ export class NvmeStatusError extends Error {
    * @param status the decoded status field, or the raw 15-bit value
    * @param command the command in trace style, e.g. `READ sqid:1 cid:7 nsid:1 lba:0 len:8`
    * @param opc the command's opcode, to name command specific codes right
+   * @param cdw0 dword 0 of the completion that carried the status, when there was one
    */
   constructor(
     status: CqeStatus | number,
     readonly command?: string,
     opc?: number,
+    /**
+     * Dword 0 of the completion, when the error came from one: some statuses
+     * say more there (Connect's invalid parameter, IATTR and IPO).
+     */
+    readonly cdw0?: number,
   ) {
     const s = typeof status === 'number' ? unpackStatus(status) : status;
     const name = statusName(s.sct, s.sc, opc);

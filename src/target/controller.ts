@@ -4,9 +4,9 @@
  * pairs, the CC/CSTS registers, feature values, async events, the changed
  * namespace list, the error log and the keep alive timer.
  */
-import { AsyncEventNoticeInfo, AsyncEventType, encodeAsyncEventCompletion } from '../spec/commands.js';
+import { AsyncEventNoticeInfo, AsyncEventSmartInfo, AsyncEventType, encodeAsyncEventCompletion } from '../spec/commands.js';
 import { AsyncEventConfiguration, encodeFeature } from '../spec/features.js';
-import { LogPageId } from '../spec/log-pages.js';
+import { CriticalWarning, LogPageId } from '../spec/log-pages.js';
 import { CcCss, decodeCc, encodeCsts, ShutdownNotification, ShutdownStatus } from '../spec/registers.js';
 import { AsyncEvents } from './async-events.js';
 import { ChangedNamespaceList } from './changed-namespaces.js';
@@ -30,6 +30,21 @@ export const AsyncEventConfigBit = {
 /** KATO for a discovery association whose host asked for none: stale sessions still go (Linux nvmet's value). */
 export const DISCOVERY_DEFAULT_KATO_MS = 120_000;
 
+/** The composite temperature the controller reports (SMART log): room temperature, in kelvin. */
+export const COMPOSITE_TEMPERATURE_K = 300;
+/**
+ * Over temperature threshold of the composite temperature after a reset:
+ * 343 K (70 °C), as QEMU's emulated controller reports. (SPDK reports 0,
+ * which any real temperature is over; Linux nvmet rejects the feature.)
+ */
+export const DEFAULT_OVER_TEMPERATURE_K = 0x157;
+
+/** The two thresholds of the composite temperature, in kelvin. */
+export interface TemperatureThresholds {
+  over: number;
+  under: number;
+}
+
 /** Feature values of one controller; reset to these by a controller reset. */
 export interface ControllerFeatures {
   arbitration: number;
@@ -39,6 +54,10 @@ export interface ControllerFeatures {
   asyncEventConfig: number;
   /** I/O queues granted (a count; Number of Queues feature). */
   ioQueues: number;
+  /** Temperature Threshold feature, for the composite temperature (the only sensor). */
+  temperatureThreshold: TemperatureThresholds;
+  /** Error Recovery feature value (TLER) by NSID; a namespace not here has 0, no time limit. */
+  errorRecovery: Map<number, number>;
 }
 
 export interface ControllerInit {
@@ -117,6 +136,11 @@ export class Controller {
     return this.ioQueues.size;
   }
 
+  /** The connected I/O queues by QID. */
+  get ioQueuePairs(): ReadonlyMap<number, NvmfQueuePair> {
+    return this.ioQueues;
+  }
+
   hasIoQueue(qid: number): boolean {
     return this.ioQueues.has(qid);
   }
@@ -157,8 +181,29 @@ export class Controller {
     }
   }
 
+  /** The composite temperature is at or beyond one of its thresholds (SMART critical warning, temperature). */
+  get temperatureWarning(): boolean {
+    const { over, under } = this.features.temperatureThreshold;
+    return COMPOSITE_TEMPERATURE_K >= over || COMPOSITE_TEMPERATURE_K <= under;
+  }
+
+  /** A temperature threshold was set: a threshold now crossed is a SMART event, when the host asked for those. */
+  temperatureThresholdChanged(): void {
+    if (!this.ready || !this.temperatureWarning) return;
+    if ((this.features.asyncEventConfig & CriticalWarning.TEMPERATURE) === 0) return;
+    this.asyncEvents.post(
+      LogPageId.SMART_HEALTH,
+      encodeAsyncEventCompletion({
+        type: AsyncEventType.SMART,
+        info: AsyncEventSmartInfo.TEMPERATURE_THRESHOLD,
+        logPageId: LogPageId.SMART_HEALTH,
+      }),
+    );
+  }
+
   /** A namespace of the subsystem was added or removed. */
   namespaceChanged(nsid: number): void {
+    this.features.errorRecovery.delete(nsid);
     this.changedNamespaces.add(nsid);
     if (!this.ready || (this.features.asyncEventConfig & AsyncEventConfigBit.NS_ATTRIBUTE_NOTICES) === 0) return;
     this.asyncEvents.post(
@@ -242,6 +287,8 @@ export class Controller {
       volatileWriteCache: [...this.subsystem.namespaces.values()].some((ns) => ns.bdev.volatileWriteCache),
       asyncEventConfig: 0,
       ioQueues: this.isDiscovery ? 0 : this.target.settings.maxIoQueuesPerController,
+      temperatureThreshold: { over: DEFAULT_OVER_TEMPERATURE_K, under: 0 },
+      errorRecovery: new Map(),
     };
   }
 }

@@ -8,9 +8,9 @@
 import { CNTLID_DYNAMIC, DISCOVERY_NQN } from '../spec/fabrics.js';
 import {
   buildDiscoveryLog,
-  DiscAdrFam,
+  discAdrFamCode,
   DiscSubType,
-  DiscTrType,
+  discTrTypeCode,
   Eflags,
   RdmaCms,
   RdmaPrType,
@@ -26,8 +26,8 @@ import type { TargetConnectionInfo } from './transport/transport.js';
 function entryFor(subsystem: Subsystem, listener: Listener, info: TargetConnectionInfo): DiscoveryLogEntry {
   const isDiscovery = subsystem.subtype === 'discovery';
   return {
-    trtype: listener.trtype === 'TCP' ? DiscTrType.TCP : DiscTrType.RDMA,
-    adrfam: listener.adrfam === 'IPv4' ? DiscAdrFam.IPV4 : DiscAdrFam.IPV6,
+    trtype: discTrTypeCode(listener.trtype),
+    adrfam: discAdrFamCode(listener.adrfam),
     subtype: isDiscovery ? DiscSubType.CURRENT_DISCOVERY : DiscSubType.NVME,
     // Secure channel not specified, SQ flow control may be disabled: what Linux nvmet advertises.
     treq: Treq.SECURE_CHANNEL_NOT_SPECIFIED | Treq.SQ_FLOW_CONTROL_DISABLE,

@@ -19,7 +19,7 @@ export type {
   BlockDeviceOptions,
   UnmapRange,
 } from './bdev/block-device.js';
-export { resolveBlockDeviceOptions, type ResolvedBlockDeviceOptions } from './bdev/block-device.js';
+export { BlockDeviceBase, resolveBlockDeviceOptions, type ResolvedBlockDeviceOptions } from './bdev/block-device.js';
 export { MallocBlockDevice, type MallocBlockDeviceOptions } from './bdev/malloc.js';
 export { NullBlockDevice } from './bdev/null.js';
-export type { TargetConnectionInfo, TargetCore, TargetQueuePair, TargetCompletion } from './transport/transport.js';
+export type { CommandFailure, TargetConnectionInfo, TargetCore, TargetQueuePair, TargetCompletion } from './transport/transport.js';

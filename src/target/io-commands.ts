@@ -12,7 +12,7 @@ import type { BlockDevice, UnmapRange } from './bdev/block-device.js';
 import { Status } from './command-status.js';
 import type { Controller } from './controller.js';
 import type { Namespace } from './namespace.js';
-import type { TargetRequest } from './request.js';
+import type { RequestStep, TargetRequest } from './request.js';
 import { sglDataLength } from './data-transfer.js';
 
 /** Flush with this NSID flushes every namespace (Identify VWC bits 2:1 say so). */
@@ -97,9 +97,34 @@ function needsFlush(ctrl: Controller, ns: Namespace, sqe: Buffer): boolean {
   return (sqe.readUInt32LE(SqeOffset.CDW12) & IoCdw12Flag.FUA) !== 0 || !ctrl.features.volatileWriteCache;
 }
 
-function bdevFailed(req: TargetRequest, err: Error): void {
+/** Completes `req` with the device's error and returns true when there is one. */
+function bdevFailed(req: TargetRequest, err: Error | null): boolean {
+  if (err === null) return false;
   req.owner.log('error', `${req.ns?.bdev.name ?? 'bdev'}: opc 0x${req.opc.toString(16)} lba ${req.lba} nlb ${req.nlb}: ${err.message}`);
   req.complete(Status.BDEV_ERROR);
+  return true;
+}
+
+/** `takeRange` for the commands that carry host data (Write, Compare): `data` must hold exactly the blocks. */
+function takeRangeAndData(ctrl: Controller, ns: Namespace, req: TargetRequest, sqe: Buffer, data: Buffer | null): data is Buffer {
+  if (!takeRange(ns, req, sqe, ctrl.info.maxIoSize)) return false;
+  if (data === null || data.length !== req.bytes) {
+    req.complete(Status.DATA_SGL_LENGTH_INVALID);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Starts the flush a write owes (FUA, or the host turned the write cache off)
+ * with `step` to run after it; false when none is owed.
+ */
+function flushOwed(req: TargetRequest, step: RequestStep): boolean {
+  if (!req.flushAfterWrite) return false;
+  req.flushAfterWrite = false;
+  req.next = step;
+  req.ns!.bdev.flush(req.onDone);
+  return true;
 }
 
 function read(ctrl: Controller, ns: Namespace, req: TargetRequest, sqe: Buffer): void {
@@ -113,72 +138,37 @@ function read(ctrl: Controller, ns: Namespace, req: TargetRequest, sqe: Buffer):
 }
 
 function readDone(req: TargetRequest, err: Error | null, data: Buffer | null): void {
-  if (err) {
-    bdevFailed(req, err);
-    return;
-  }
-  const ns = req.ns!.stats;
-  const ctrl = req.ctrlStats!;
-  ns.readOps++;
-  ns.bytesRead += req.bytes;
-  ctrl.readOps++;
-  ctrl.bytesRead += req.bytes;
+  if (bdevFailed(req, err)) return;
+  req.ns!.stats.countRead(req.bytes);
+  req.ctrlStats!.countRead(req.bytes);
   req.complete(Status.SUCCESS, 0, data);
 }
 
 function write(ctrl: Controller, ns: Namespace, req: TargetRequest, sqe: Buffer, data: Buffer | null): void {
-  if (!takeRange(ns, req, sqe, ctrl.info.maxIoSize)) return;
-  if (data === null || data.length !== req.bytes) {
-    req.complete(Status.DATA_SGL_LENGTH_INVALID);
-    return;
-  }
+  if (!takeRangeAndData(ctrl, ns, req, sqe, data)) return;
   req.flushAfterWrite = needsFlush(ctrl, ns, sqe);
   req.next = writeDone;
   ns.bdev.write(req.lba, data, req.onDone);
 }
 
 function writeDone(req: TargetRequest, err: Error | null): void {
-  if (err) {
-    bdevFailed(req, err);
-    return;
-  }
-  if (req.flushAfterWrite) {
-    req.flushAfterWrite = false;
-    req.next = writeDone;
-    req.ns!.bdev.flush(req.onDone);
-    return;
-  }
-  const ns = req.ns!.stats;
-  const ctrl = req.ctrlStats!;
-  ns.writeOps++;
-  ns.bytesWritten += req.bytes;
-  ctrl.writeOps++;
-  ctrl.bytesWritten += req.bytes;
+  if (bdevFailed(req, err) || flushOwed(req, writeDone)) return;
+  req.ns!.stats.countWrite(req.bytes);
+  req.ctrlStats!.countWrite(req.bytes);
   req.complete(Status.SUCCESS);
 }
 
 function compare(ctrl: Controller, ns: Namespace, req: TargetRequest, sqe: Buffer, data: Buffer | null): void {
-  if (!takeRange(ns, req, sqe, ctrl.info.maxIoSize)) return;
-  if (data === null || data.length !== req.bytes) {
-    req.complete(Status.DATA_SGL_LENGTH_INVALID);
-    return;
-  }
+  if (!takeRangeAndData(ctrl, ns, req, sqe, data)) return;
   req.hostData = data;
   req.next = compareRead;
   ns.bdev.read(req.lba, req.nlb, req.onRead);
 }
 
 function compareRead(req: TargetRequest, err: Error | null, data: Buffer | null): void {
-  if (err) {
-    bdevFailed(req, err);
-    return;
-  }
-  const ns = req.ns!.stats;
-  const ctrl = req.ctrlStats!;
-  ns.readOps++;
-  ns.bytesRead += req.bytes;
-  ctrl.readOps++;
-  ctrl.bytesRead += req.bytes;
+  if (bdevFailed(req, err)) return;
+  req.ns!.stats.countRead(req.bytes);
+  req.ctrlStats!.countRead(req.bytes);
   req.complete(data!.equals(req.hostData!) ? Status.SUCCESS : Status.COMPARE_FAILURE);
 }
 
@@ -190,16 +180,7 @@ function writeZeroes(ctrl: Controller, ns: Namespace, req: TargetRequest, sqe: B
 }
 
 function writeZeroesDone(req: TargetRequest, err: Error | null): void {
-  if (err) {
-    bdevFailed(req, err);
-    return;
-  }
-  if (req.flushAfterWrite) {
-    req.flushAfterWrite = false;
-    req.next = writeZeroesDone;
-    req.ns!.bdev.flush(req.onDone);
-    return;
-  }
+  if (bdevFailed(req, err) || flushOwed(req, writeZeroesDone)) return;
   req.ns!.stats.writeZeroesOps++;
   req.ctrlStats!.writeZeroesOps++;
   req.complete(Status.SUCCESS);
@@ -238,16 +219,9 @@ function datasetManagement(_ctrl: Controller, ns: Namespace, req: TargetRequest,
 }
 
 function unmapDone(req: TargetRequest, err: Error | null): void {
-  if (err) {
-    bdevFailed(req, err);
-    return;
-  }
-  const ns = req.ns!.stats;
-  const ctrl = req.ctrlStats!;
-  ns.unmapOps++;
-  ns.bytesUnmapped += req.bytes;
-  ctrl.unmapOps++;
-  ctrl.bytesUnmapped += req.bytes;
+  if (bdevFailed(req, err)) return;
+  req.ns!.stats.countUnmap(req.bytes);
+  req.ctrlStats!.countUnmap(req.bytes);
   req.complete(Status.SUCCESS);
 }
 
@@ -262,10 +236,7 @@ function flush(_ctrl: Controller, ns: Namespace, req: TargetRequest): void {
 }
 
 function flushDone(req: TargetRequest, err: Error | null): void {
-  if (err) {
-    bdevFailed(req, err);
-    return;
-  }
+  if (bdevFailed(req, err)) return;
   req.ns!.stats.flushOps++;
   req.ctrlStats!.flushOps++;
   req.complete(Status.SUCCESS);

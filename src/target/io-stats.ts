@@ -17,6 +17,24 @@ export class IoStats {
   /** Commands that completed with an error status. */
   errors = 0;
 
+  /** One Read or Compare of `bytes` done. */
+  countRead(bytes: number): void {
+    this.readOps++;
+    this.bytesRead += bytes;
+  }
+
+  /** One Write of `bytes` done. */
+  countWrite(bytes: number): void {
+    this.writeOps++;
+    this.bytesWritten += bytes;
+  }
+
+  /** One deallocating Dataset Management of `bytes` done. */
+  countUnmap(bytes: number): void {
+    this.unmapOps++;
+    this.bytesUnmapped += bytes;
+  }
+
   /** Adds `other`'s counters to this one (SMART sums namespaces). */
   add(other: IoStats): void {
     this.readOps += other.readOps;

@@ -10,6 +10,7 @@ import {
   buildCommandEffectsLog,
   buildFirmwareSlotLog,
   buildSmartLog,
+  CriticalWarning,
   emptyCommandEffectsLog,
   emptyFirmwareSlotLog,
   emptySmartLog,
@@ -17,14 +18,12 @@ import {
 } from '../spec/log-pages.js';
 import { IoOpcode } from '../spec/opcodes.js';
 import { Status } from './command-status.js';
-import type { Controller } from './controller.js';
+import { COMPOSITE_TEMPERATURE_K, type Controller } from './controller.js';
 import { completeWithData } from './data-transfer.js';
 import { IoStats } from './io-stats.js';
 import { ioCommandSupported, IO_OPCODES } from './io-commands.js';
 import type { TargetRequest } from './request.js';
 
-/** Composite temperature the SMART log reports: room temperature, in kelvin. */
-const TEMPERATURE_KELVIN = 300;
 const MS_PER_HOUR = 3_600_000;
 /** SMART data units are thousands of 512-byte units, rounded up. */
 const DATA_UNIT_BYTES = 512_000;
@@ -40,7 +39,7 @@ const ERROR_LOG_PAGE: LogPage = { build: (c) => c.errorLog.build() };
 
 const IO_CONTROLLER_PAGES = new Map<number, LogPage>([
   [LogPageId.ERROR_INFORMATION, ERROR_LOG_PAGE],
-  [LogPageId.SMART_HEALTH, { build: smartLog }],
+  [LogPageId.SMART_HEALTH, { build: smartLog, consumed: (c) => c.asyncEvents.unmask(LogPageId.SMART_HEALTH) }],
   [LogPageId.FIRMWARE_SLOT, { build: firmwareSlotLog }],
   [
     LogPageId.CHANGED_NAMESPACE_LIST,
@@ -107,7 +106,8 @@ function smartLog(ctrl: Controller): Buffer {
   for (const ns of subsystem.namespaces.values()) total.add(ns.stats);
   return buildSmartLog({
     ...emptySmartLog(),
-    temperature: TEMPERATURE_KELVIN,
+    critical_warning: ctrl.temperatureWarning ? CriticalWarning.TEMPERATURE : 0,
+    temperature: COMPOSITE_TEMPERATURE_K,
     avail_spare: 100,
     spare_thresh: 10,
     data_units_read: dataUnits(total.bytesRead),

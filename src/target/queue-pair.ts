@@ -5,12 +5,14 @@
  * CQE: CID echoed, SQID, SQHD advanced per command, status.
  *
  * Nothing a host sends may throw out of `execute`: an exception becomes
- * INTERNAL DEVICE ERROR for that command and a log line.
+ * INTERNAL DEVICE ERROR for that command and a log line. A command the
+ * transport fails itself (`fail`) is completed and accounted for the same way
+ * as one the core failed.
  */
 import { FABRICS_OPCODE } from '../spec/opcodes.js';
 import { SqeOffset } from '../spec/sqe.js';
-import { CQE_SIZE, CqeOffset } from '../spec/cqe.js';
-import { DiscTrType } from '../spec/discovery-log.js';
+import { CQE_SIZE, CqeOffset, packStatus } from '../spec/cqe.js';
+import { discTrTypeCode } from '../spec/discovery-log.js';
 import { executeAdminCommand } from './admin-commands.js';
 import { Status } from './command-status.js';
 import type { Controller } from './controller.js';
@@ -18,7 +20,7 @@ import { executeFabricsCommand } from './fabrics-commands.js';
 import { executeIoCommand } from './io-commands.js';
 import { TargetRequest, type RequestOwner } from './request.js';
 import type { LogLevel, TargetContext } from './target-context.js';
-import type { TargetCompletion, TargetConnectionInfo, TargetQueuePair } from './transport/transport.js';
+import type { CommandFailure, TargetCompletion, TargetConnectionInfo, TargetQueuePair } from './transport/transport.js';
 
 type QueuePairState = 'awaiting-connect' | 'connected' | 'terminated' | 'closed';
 
@@ -42,7 +44,7 @@ export class NvmfQueuePair implements TargetQueuePair, RequestOwner {
     readonly target: TargetContext,
     readonly info: TargetConnectionInfo,
   ) {
-    this.trtypeCode = info.trtype === 'TCP' ? DiscTrType.TCP : DiscTrType.RDMA;
+    this.trtypeCode = discTrTypeCode(info.trtype);
   }
 
   /** True until Connect has succeeded on this queue. */
@@ -51,19 +53,18 @@ export class NvmfQueuePair implements TargetQueuePair, RequestOwner {
   }
 
   execute(sqe: Buffer, data: Buffer | null, done: TargetCompletion): void {
-    const req = this.free.pop() ?? new TargetRequest(this);
-    const generation = ++req.generation;
-    req.done = done;
-    req.opc = sqe[SqeOffset.OPC]!;
-    req.cid = sqe.readUInt16LE(SqeOffset.CID);
-    req.nsid = sqe.readUInt32LE(SqeOffset.NSID);
-    req.lba = 0;
+    const req = this.begin(sqe, done);
+    const generation = req.generation;
     try {
       this.dispatch(req, sqe, data);
     } catch (err) {
-      if (req.generation === generation && req.done !== null) this.fail(req, err);
+      if (req.generation === generation && req.done !== null) this.internalError(req, err);
       else this.log('error', `exception after completing cid ${req.cid}: ${errorText(err)}`);
     }
+  }
+
+  fail(sqe: Buffer, status: CommandFailure, done: TargetCompletion): void {
+    this.begin(sqe, done).complete(packStatus(status));
   }
 
   close(reason: string): void {
@@ -118,7 +119,7 @@ export class NvmfQueuePair implements TargetQueuePair, RequestOwner {
     done(cqe, data);
   }
 
-  fail(req: TargetRequest, err: unknown): void {
+  internalError(req: TargetRequest, err: unknown): void {
     this.log('error', `cid ${req.cid} opc 0x${req.opc.toString(16)} failed: ${errorText(err)}`);
     this.complete(req, Status.INTERNAL_ERROR);
   }
@@ -127,9 +128,22 @@ export class NvmfQueuePair implements TargetQueuePair, RequestOwner {
     this.target.log(level, `${this.describe()}: ${msg}`);
   }
 
-  private dispatch(req: TargetRequest, sqe: Buffer, data: Buffer | null): void {
+  /** A pooled request for the command in `sqe`; the command counts as traffic for the keep alive timer. */
+  private begin(sqe: Buffer, done: TargetCompletion): TargetRequest {
+    const req = this.free.pop() ?? new TargetRequest(this);
+    req.generation++;
+    req.done = done;
+    req.opc = sqe[SqeOffset.OPC]!;
+    req.cid = sqe.readUInt16LE(SqeOffset.CID);
+    req.nsid = sqe.readUInt32LE(SqeOffset.NSID);
+    req.lba = 0;
     const ctrl = this.controller;
     if (ctrl !== null) ctrl.keepAlive.commandSeen = true;
+    return req;
+  }
+
+  private dispatch(req: TargetRequest, sqe: Buffer, data: Buffer | null): void {
+    const ctrl = this.controller;
     if (req.opc === FABRICS_OPCODE) {
       executeFabricsCommand(this, req, sqe, data);
       return;

@@ -16,7 +16,7 @@ export interface RequestOwner {
   /** Completes `req`: writes the CQE and calls the transport's `done`. */
   complete(req: TargetRequest, status: number, cdw0?: number, data?: Buffer | null, cdw1?: number): void;
   /** Completes `req` with INTERNAL ERROR after `err` was thrown while handling it. */
-  fail(req: TargetRequest, err: unknown): void;
+  internalError(req: TargetRequest, err: unknown): void;
   /** Logs a line about this queue pair's commands. */
   log(level: LogLevel, msg: string): void;
 }
@@ -82,7 +82,7 @@ export class TargetRequest {
     try {
       step!(this, err, data);
     } catch (e) {
-      this.owner.fail(this, e);
+      this.owner.internalError(this, e);
     }
   }
 }

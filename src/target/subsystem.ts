@@ -26,6 +26,12 @@ export interface SubsystemOptions {
   maxNamespaces?: number;
   /** Where the subsystem is reachable; default every listener of the target. */
   listeners?: ListenerAddress[];
+  /**
+   * Reachable only through `listeners`, so none means unreachable (SPDK's
+   * model, where `nvmf_subsystem_add_listener` exports a subsystem). Default
+   * false: no listeners means every listener of the target.
+   */
+  explicitListeners?: boolean;
 }
 
 export type SubsystemType = 'nvme' | 'discovery';
@@ -65,6 +71,7 @@ export class Subsystem {
   private readonly listenerList: ListenerAddress[] = [];
   private readonly controllerMap = new Map<number, Controller>();
   private nextCntlid = MIN_CNTLID;
+  private readonly explicitListeners: boolean;
 
   /** @throws ConfigError for an invalid NQN, serial, model, host or listener */
   constructor(
@@ -88,6 +95,7 @@ export class Subsystem {
       this.hostSet.add(host);
     }
     for (const l of opts.listeners ?? []) this.listenerList.push(validateListenerAddress(l));
+    this.explicitListeners = opts.explicitListeners ?? false;
   }
 
   get allowAnyHost(): boolean {
@@ -108,7 +116,7 @@ export class Subsystem {
     return this.nsMap;
   }
 
-  /** Explicit listeners; empty means every listener of the target. */
+  /** Explicit listeners; empty means every listener of the target unless `explicitListeners`. */
   get listeners(): readonly ListenerAddress[] {
     return this.listenerList;
   }
@@ -125,7 +133,8 @@ export class Subsystem {
 
   /** Reachable through a connection or target listener at `addr`. */
   isReachableVia(addr: ListenerAddress | TargetConnectionInfo): boolean {
-    return this.listenerList.length === 0 || this.listenerList.some((l) => listenerMatches(l, addr));
+    if (this.listenerList.length === 0) return !this.explicitListeners;
+    return this.listenerList.some((l) => listenerMatches(l, addr));
   }
 
   /** Attaches `bdev` as a namespace and tells every controller (changed NS list, AEN). @returns the NSID */

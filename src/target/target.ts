@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../spec/errors.js';
 import { DISCOVERY_NQN } from '../spec/fabrics.js';
+import { NVMEKIT_VERSION } from '../version.js';
 import { discoveryLogFor } from './discovery.js';
 import {
   formatListener,
@@ -20,8 +21,8 @@ import { Subsystem, type SubsystemOptions, type SubsystemOwner } from './subsyst
 import type { LogLevel, TargetContext, TargetSettings } from './target-context.js';
 import type { TargetConnectionInfo, TargetCore } from './transport/transport.js';
 
-/** The firmware revision Identify reports by default: nvmekit's version. */
-export const NVMEKIT_FIRMWARE_REVISION = '0.1.0';
+/** The firmware revision Identify reports by default: nvmekit's version, cut to the 8 characters FR holds. */
+export const NVMEKIT_FIRMWARE_REVISION = NVMEKIT_VERSION.slice(0, 8);
 
 export interface NvmfTargetOptions {
   /** Where log lines go; silent by default. */

@@ -124,6 +124,17 @@ describe('nvme-identify against nvme-target', () => {
     expect(out).not.toContain('Discovery Log Page');
   });
 
+  it('gets every feature it asks for: Health Information and Error Recovery print, and no command lands in the error log', async () => {
+    const run = await identify('-r', trid(target!.port, NQN));
+    expect(run.code, run.stderr).toBe(0);
+    const out = run.stdout;
+    expect(out).toMatch(/^Health Information\n=+\n/m);
+    expect(out).toMatch(/^Current Temperature: +300 Kelvin \(27 Celsius\)$/m);
+    expect(out).toMatch(/^Temperature Threshold: +343 Kelvin \(70 Celsius\)$/m);
+    expect(out).toMatch(/^Lifetime Error Log Entries: +0$/m);
+    expect(out.match(/^Error Recovery Timeout: +Unlimited$/gm)).toHaveLength(2);
+  });
+
   it('prints JSON with the Identify data, features and namespaces', async () => {
     const run = await identify('-r', trid(target!.port, NQN), '--json');
     expect(run.stderr).toBe('');

@@ -35,8 +35,10 @@ import { writeInCapsuleSgl, writeTransportSgl } from '../sgl.js';
 
 const CAPSULE_CMD_HLEN = 72;
 const CAPSULE_RESP_HLEN = 24;
-const DATA_HLEN = 24;
-const R2T_HLEN = 24;
+/** H2CData, C2HData and R2T headers: the common header and the transfer fields. */
+const TRANSFER_HLEN = 24;
+const DATA_HLEN = TRANSFER_HLEN;
+const R2T_HLEN = TRANSFER_HLEN;
 const TERM_REQ_HLEN = 24;
 const TERM_REQ_MAX_DATA = TERM_REQ_MAX_SIZE - TERM_REQ_HLEN;
 
@@ -157,6 +159,18 @@ export function encodeCapsuleResp(out: Buffer, off: number, fmt: PduFormat, cqe:
   return sealHeader(out, off, fmt, CAPSULE_RESP_HLEN, span);
 }
 
+/**
+ * CCCID, TTAG, offset and length, then the reserved dword: H2CData, C2HData
+ * (DATAO, DATAL) and R2T (R2TO, R2TL) share this layout.
+ */
+function writeTransferFields(out: Buffer, off: number, cccid: number, ttag: number, offset: number, length: number): void {
+  out.writeUInt16LE(cccid, off + PduOffset.CCCID);
+  out.writeUInt16LE(ttag, off + PduOffset.TTAG);
+  out.writeUInt32LE(offset, off + PduOffset.DATAO);
+  out.writeUInt32LE(length, off + PduOffset.DATAL);
+  out.fill(0, off + PduOffset.DATAL + 4, off + TRANSFER_HLEN);
+}
+
 function encodeDataHeader(
   out: Buffer,
   off: number,
@@ -178,11 +192,7 @@ function encodeDataHeader(
     datal > 0 ? span : 0,
     dataPduLength(fmt, span, datal),
   );
-  out.writeUInt16LE(cccid, off + PduOffset.CCCID);
-  out.writeUInt16LE(ttag, off + PduOffset.TTAG);
-  out.writeUInt32LE(datao, off + PduOffset.DATAO);
-  out.writeUInt32LE(datal, off + PduOffset.DATAL);
-  out.fill(0, off + PduOffset.DATAL + 4, off + DATA_HLEN);
+  writeTransferFields(out, off, cccid, ttag, datao, datal);
   return sealHeader(out, off, fmt, DATA_HLEN, span);
 }
 
@@ -237,11 +247,7 @@ export function encodeR2T(
 ): number {
   const span = headerSpan(fmt, R2T_HLEN, 0);
   writeCommonHeader(out, off, PduType.R2T, dataPduFlags(fmt, 0), R2T_HLEN, 0, span);
-  out.writeUInt16LE(cccid, off + PduOffset.CCCID);
-  out.writeUInt16LE(ttag, off + PduOffset.TTAG);
-  out.writeUInt32LE(r2to, off + PduOffset.R2TO);
-  out.writeUInt32LE(r2tl, off + PduOffset.R2TL);
-  out.fill(0, off + PduOffset.R2TL + 4, off + R2T_HLEN);
+  writeTransferFields(out, off, cccid, ttag, r2to, r2tl);
   return sealHeader(out, off, fmt, R2T_HLEN, span);
 }
 

@@ -105,3 +105,32 @@ export function resolveBlockDeviceOptions(opts: BlockDeviceOptions, defaultName:
   if (name.length === 0) throw new ConfigError('name', 'a block device name cannot be empty');
   return { name, blockSize, numBlocks: opts.numBlocks, uuid: uuid.toLowerCase() };
 }
+
+/** Devices created so far, per kind, for default names (`Malloc0`, `Malloc1`...). */
+const createdPerKind = new Map<string, number>();
+
+/**
+ * What every device kind shares: the checked name, geometry and UUID. A
+ * device without a name is called `<kind><n>`, counted per kind as SPDK does.
+ */
+export abstract class BlockDeviceBase {
+  readonly name: string;
+  readonly blockSize: number;
+  readonly numBlocks: number;
+  readonly uuid: string;
+
+  /**
+   * @param check the kind's own limits on the resolved options; throws ConfigError
+   * @throws ConfigError naming the bad option
+   */
+  protected constructor(kind: string, opts: BlockDeviceOptions, check?: (r: ResolvedBlockDeviceOptions) => void) {
+    const index = createdPerKind.get(kind) ?? 0;
+    const r = resolveBlockDeviceOptions(opts, `${kind}${index}`);
+    check?.(r);
+    createdPerKind.set(kind, index + 1);
+    this.name = r.name;
+    this.blockSize = r.blockSize;
+    this.numBlocks = r.numBlocks;
+    this.uuid = r.uuid;
+  }
+}

@@ -4,14 +4,15 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import { ConfigError } from '../../spec/errors.js';
-import type {
-  BdevCallback,
-  BdevReadCallback,
-  BlockDevice,
-  BlockDeviceOptions,
-  UnmapRange,
+import {
+  BlockDeviceBase,
+  type BdevCallback,
+  type BdevReadCallback,
+  type BlockDevice,
+  type BlockDeviceOptions,
+  type ResolvedBlockDeviceOptions,
+  type UnmapRange,
 } from './block-device.js';
-import { resolveBlockDeviceOptions } from './block-device.js';
 
 export interface MallocBlockDeviceOptions extends BlockDeviceOptions {
   /**
@@ -21,13 +22,14 @@ export interface MallocBlockDeviceOptions extends BlockDeviceOptions {
   volatileWriteCache?: boolean;
 }
 
-let nextIndex = 0;
+function checkSize(r: ResolvedBlockDeviceOptions): void {
+  const sizeBytes = r.numBlocks * r.blockSize;
+  if (sizeBytes > bufferConstants.MAX_LENGTH) {
+    throw new ConfigError('numBlocks', `a malloc device holds at most ${bufferConstants.MAX_LENGTH} bytes, got ${sizeBytes}`);
+  }
+}
 
-export class MallocBlockDevice implements BlockDevice {
-  readonly name: string;
-  readonly blockSize: number;
-  readonly numBlocks: number;
-  readonly uuid: string;
+export class MallocBlockDevice extends BlockDeviceBase implements BlockDevice {
   readonly volatileWriteCache: boolean;
   readonly supportsUnmap = true;
   readonly supportsWriteZeroes = true;
@@ -35,18 +37,9 @@ export class MallocBlockDevice implements BlockDevice {
 
   /** @throws ConfigError for a bad geometry or a size Node cannot allocate in one Buffer */
   constructor(opts: MallocBlockDeviceOptions) {
-    const r = resolveBlockDeviceOptions(opts, `Malloc${nextIndex}`);
-    const sizeBytes = r.numBlocks * r.blockSize;
-    if (sizeBytes > bufferConstants.MAX_LENGTH) {
-      throw new ConfigError('numBlocks', `a malloc device holds at most ${bufferConstants.MAX_LENGTH} bytes, got ${sizeBytes}`);
-    }
-    nextIndex++;
-    this.name = r.name;
-    this.blockSize = r.blockSize;
-    this.numBlocks = r.numBlocks;
-    this.uuid = r.uuid;
+    super('Malloc', opts, checkSize);
     this.volatileWriteCache = opts.volatileWriteCache ?? true;
-    this.ram = Buffer.alloc(sizeBytes);
+    this.ram = Buffer.alloc(this.numBlocks * this.blockSize);
   }
 
   /**

@@ -4,14 +4,7 @@
  * without a medium. Like SPDK's, it supports Write Zeroes but not Flush or
  * Unmap; Flush completes at once since nothing is ever cached.
  */
-import type {
-  BdevCallback,
-  BdevReadCallback,
-  BlockDevice,
-  BlockDeviceOptions,
-  UnmapRange,
-} from './block-device.js';
-import { resolveBlockDeviceOptions } from './block-device.js';
+import { BlockDeviceBase, type BdevCallback, type BdevReadCallback, type BlockDevice, type BlockDeviceOptions, type UnmapRange } from './block-device.js';
 
 /** Grown, never shrunk: every read is a view of it. Nothing writes to it. */
 let sharedZeros = Buffer.alloc(0);
@@ -24,25 +17,14 @@ function zeros(length: number): Buffer {
   return sharedZeros.subarray(0, length);
 }
 
-let nextIndex = 0;
-
-export class NullBlockDevice implements BlockDevice {
-  readonly name: string;
-  readonly blockSize: number;
-  readonly numBlocks: number;
-  readonly uuid: string;
+export class NullBlockDevice extends BlockDeviceBase implements BlockDevice {
   readonly volatileWriteCache = false;
   readonly supportsUnmap = false;
   readonly supportsWriteZeroes = true;
 
   /** @throws ConfigError for a bad geometry */
   constructor(opts: BlockDeviceOptions) {
-    const r = resolveBlockDeviceOptions(opts, `Null${nextIndex}`);
-    nextIndex++;
-    this.name = r.name;
-    this.blockSize = r.blockSize;
-    this.numBlocks = r.numBlocks;
-    this.uuid = r.uuid;
+    super('Null', opts);
   }
 
   /** Calls back with a view of one zero buffer shared by every null device; no allocation once it is big enough. */

@@ -37,6 +37,16 @@ export interface TargetConnectionInfo {
  */
 export type TargetCompletion = (cqe: Buffer, data: Buffer | null) => void;
 
+/** The status a transport fails a command with itself. */
+export interface CommandFailure {
+  /** Status Code Type (`StatusCodeType`). */
+  sct: number;
+  /** Status Code. */
+  sc: number;
+  /** Do Not Retry; default false. */
+  dnr?: boolean;
+}
+
 /** One queue pair as the core sees it; created per connection by `TargetCore.createQueuePair`. */
 export interface TargetQueuePair {
   /**
@@ -46,6 +56,14 @@ export interface TargetQueuePair {
    * enforces that. `done` is called exactly once, possibly synchronously.
    */
   execute(sqe: Buffer, data: Buffer | null, done: TargetCompletion): void;
+  /**
+   * Completes a command the transport cannot hand over (an SGL it cannot
+   * serve, a data digest error) with `status`, without executing it. The core
+   * accounts for it as for any failed command: SQHD advances, the error log
+   * and the error counters record it. `done` is called exactly once,
+   * synchronously, with no data.
+   */
+  fail(sqe: Buffer, status: CommandFailure, done: TargetCompletion): void;
   /** The connection went away: release the queue (and, for QID 0, the controller's association). */
   close(reason: string): void;
   /**

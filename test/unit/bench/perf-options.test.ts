@@ -175,6 +175,7 @@ describe('parsePerfArgs', () => {
     expect(parsePerfArgs(['--json']).draft.json).toBe('-');
     expect(parsePerfArgs(['--json', 'out.json', '-q', '4']).draft).toMatchObject({ json: 'out.json', ioDepth: 4 });
     expect(parsePerfArgs(['--json', '-q', '4']).draft).toMatchObject({ json: '-', ioDepth: 4 });
+    expect(parsePerfArgs(['--json', '-', '-q', '4']).draft).toMatchObject({ json: '-', ioDepth: 4 });
     expect(parsePerfArgs(['--json=r.json']).draft.json).toBe('r.json');
     expect(parsePerfArgs(['--seed', '42']).draft.seed).toBe(42);
     expect(parsePerfArgs(['--seed', '0xdeadbeef']).draft.seed).toBe(0xdeadbeef);

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeError, endpointLabel, ExitCode, type ErrorContext } from '../../../src/cli/error-messages.js';
 import { connect } from '../../../src/nvme-driver/controller.js';
+import { ConnectRejectedError } from '../../../src/nvme-driver/fabrics.js';
 import { parseTransportId } from '../../../src/nvme-driver/transport-id.js';
 import { CommandTimeoutError, ConfigError, ProtocolError, TransportError } from '../../../src/spec/errors.js';
-import { connectInvalidParameterCdw0, ConnectDataOffset, FabricsCommandStatus } from '../../../src/spec/fabrics.js';
+import { connectInvalidParameterCdw0, ConnectDataOffset, FabricsCommandStatus, FabricsSqeOffset } from '../../../src/spec/fabrics.js';
 import { GenericStatus, NvmeStatusError, StatusCodeType } from '../../../src/spec/status.js';
 import { registerTransport } from '../../../src/transport/transport.js';
 import { FakeController, FakeTransport, type Answer } from '../driver/fake-controller.js';
@@ -96,7 +97,7 @@ describe('describeError on Connect rejections from the driver', () => {
       () => new Error('connect succeeded'),
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(NvmeStatusError);
+    expect(err).toBeInstanceOf(ConnectRejectedError);
     const failure = describeError(err, ctx);
     expect(failure.exitCode).toBe(ExitCode.FAILURE);
     return failure.message;
@@ -114,9 +115,23 @@ describe('describeError on Connect rejections from the driver', () => {
     expect(await rejectedWith(answer)).toBe(`subsystem ${SUBNQN} not found on 127.0.0.1:4420`);
   });
 
-  it('names any other invalid parameter', async () => {
+  it('names any other invalid parameter, in the data or in the command', async () => {
     const answer = specific(FabricsCommandStatus.CONNECT_INVALID_PARAMETERS, connectInvalidParameterCdw0(true, ConnectDataOffset.CNTLID));
     expect(await rejectedWith(answer)).toBe(`127.0.0.1:4420 rejected the Connect to ${SUBNQN}: invalid CNTLID in the connect data`);
+    const sqsize = specific(FabricsCommandStatus.CONNECT_INVALID_PARAMETERS, connectInvalidParameterCdw0(false, FabricsSqeOffset.SQSIZE));
+    expect(await rejectedWith(sqsize)).toBe(`127.0.0.1:4420 rejected the Connect to ${SUBNQN}: invalid SQSIZE in the connect command`);
+    const nowhere = specific(FabricsCommandStatus.CONNECT_INVALID_PARAMETERS, connectInvalidParameterCdw0(true, 3));
+    expect(await rejectedWith(nowhere)).toBe(`127.0.0.1:4420 rejected the Connect to ${SUBNQN}: invalid parameters`);
+  });
+
+  it('decides on the typed error, not on the wording of its message', () => {
+    const lookalike = new NvmeStatusError(
+      { sct: StatusCodeType.COMMAND_SPECIFIC, sc: FabricsCommandStatus.CONNECT_INVALID_PARAMETERS, crd: 0, more: false, dnr: true },
+      `FABRIC CONNECT qid:0 cntlid:0xffff subnqn:${SUBNQN} hostnqn:${HOSTNQN} (invalid parameter: SUBNQN in the connect data)`,
+      0x7f,
+      connectInvalidParameterCdw0(true, ConnectDataOffset.SUBNQN),
+    );
+    expect(describeError(lookalike, ctx).message).toBe(`cannot initialize the controller at 127.0.0.1:4420: ${lookalike.message}`);
   });
 
   it('explains a busy controller, and falls back to the status name for the rest', async () => {

@@ -4,6 +4,7 @@ import { ExitCode, type ErrorContext } from '../../../src/cli/error-messages.js'
 import { createProgram, runCli } from '../../../src/cli/program.js';
 import { parseTransportId } from '../../../src/nvme-driver/transport-id.js';
 import { ConfigError, TransportError } from '../../../src/spec/errors.js';
+import { NVMEKIT_VERSION } from '../../../src/version.js';
 
 let stderr: string[];
 let stdout: string[];
@@ -35,6 +36,13 @@ describe('runCli', () => {
     expect(code).toBe(ExitCode.OK);
     expect(seen).toEqual({ count: 8, json: true });
     expect(stderr).toEqual([]);
+  });
+
+  it('prints the nvmekit version for --version and exits 0 without running the work', async () => {
+    const work = vi.fn(async () => undefined);
+    expect(await runCli(tool(), argv('--version'), work)).toBe(ExitCode.OK);
+    expect(stdout).toEqual([`${NVMEKIT_VERSION}\n`]);
+    expect(work).not.toHaveBeenCalled();
   });
 
   it('turns a commander error into one stderr line and exit code 2, without running the work', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeCommand, Identify } from '../../../src/spec/commands.js';
 import { ConfigError, TransportError } from '../../../src/spec/errors.js';
+import { ConnectRejectedError } from '../../../src/nvme-driver/fabrics.js';
 import { CNTLID_DYNAMIC, connectInvalidParameterCdw0, FabricsCommandStatus, FabricsCommandType } from '../../../src/spec/fabrics.js';
 import { Cns } from '../../../src/spec/identify.js';
 import { AdminOpcode, IoOpcode } from '../../../src/spec/opcodes.js';
@@ -145,19 +146,24 @@ describe('connect', () => {
 
   it('maps a Connect rejection to NvmeStatusError with the host NQN, and tears down', async () => {
     fake.connectAnswer = { status: { sct: StatusCodeType.COMMAND_SPECIFIC, sc: FabricsCommandStatus.CONNECT_INVALID_HOST, dnr: true } };
-    const err = (await connect(TRID, { hostnqn: HOSTNQN }).catch((e: unknown) => e)) as NvmeStatusError;
+    const err = (await connect(TRID, { hostnqn: HOSTNQN }).catch((e: unknown) => e)) as ConnectRejectedError;
+    expect(err).toBeInstanceOf(ConnectRejectedError);
     expect(err).toBeInstanceOf(NvmeStatusError);
     expect(err.statusName).toBe('CONNECT INVALID HOST');
     expect(err.message).toContain(`hostnqn:${HOSTNQN}`);
+    expect([err.qid, err.hostnqn, err.invalidParameter]).toEqual([0, HOSTNQN, undefined]);
     expect(fake.qpairs[0]!.closed).toBe(true);
   });
 
-  it('names the invalid Connect parameter from IATTR/IPO', async () => {
+  it('names the invalid Connect parameter from IATTR/IPO, typed and in the message', async () => {
+    const cdw0 = connectInvalidParameterCdw0(true, 256);
     fake.connectAnswer = {
-      cdw0: connectInvalidParameterCdw0(true, 256),
+      cdw0,
       status: { sct: StatusCodeType.COMMAND_SPECIFIC, sc: FabricsCommandStatus.CONNECT_INVALID_PARAMETERS, dnr: true },
     };
-    const err = (await connect(TRID).catch((e: unknown) => e)) as NvmeStatusError;
+    const err = (await connect(TRID).catch((e: unknown) => e)) as ConnectRejectedError;
+    expect(err.invalidParameter).toBe('subnqn');
+    expect(err.cdw0).toBe(cdw0);
     expect(err.message).toMatch(/\(invalid parameter: SUBNQN in the connect data\): CONNECT INVALID PARAMETERS \(01\/82\)/);
   });
 

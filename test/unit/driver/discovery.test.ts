@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DiscAdrFam, DiscSubType, DiscTrType, type DiscoveryLogEntry } from '../../../src/spec/discovery-log.js';
+import { DiscAdrFam, DiscSubType, DiscTrType, parseDiscoveryLog, type DiscoveryLogEntry } from '../../../src/spec/discovery-log.js';
 import { ControllerType } from '../../../src/spec/identify-controller.js';
 import { LogPageId } from '../../../src/spec/log-pages.js';
 import { AdminOpcode } from '../../../src/spec/opcodes.js';
 import { decodeCommand, GetLogPage } from '../../../src/spec/commands.js';
 import { registerTransport } from '../../../src/transport/transport.js';
-import { connectAll, discover } from '../../../src/nvme-driver/discovery.js';
+import { connectAll, discover, readDiscoveryLog } from '../../../src/nvme-driver/discovery.js';
 import { connect, type Controller } from '../../../src/nvme-driver/controller.js';
 import { DISCOVERY_NQN } from '../../../src/nvme-driver/transport-id.js';
 import { FakeController, FakeTransport } from './fake-controller.js';
@@ -78,6 +78,17 @@ describe('discover', () => {
     // headers of the first round, so a second round reads everything again.
     const round = [[0, 1024], [0, 4096], [4096, 1024], [0, 1024]];
     expect(reads.map((r) => [r.offset, r.numd * 4])).toEqual([...round, ...round]);
+  });
+
+  it('readDiscoveryLog returns the parsed log, GENCTR of the read that held still, and the page it parsed', async () => {
+    const c = await connect(DISCOVERY_TRID);
+    open.push(c);
+    fake.genctrBumps = 2;
+    const pages: Buffer[] = [];
+    const log = await readDiscoveryLog(c, { onPage: (page) => pages.push(page) });
+    expect([log.genctr, log.numrec, log.recfmt, log.entries.length]).toEqual([fake.genctr, 4, 0, 4]);
+    expect(pages).toHaveLength(1);
+    expect(parseDiscoveryLog(pages[0]!)).toEqual(log);
   });
 
   it('is a discovery controller when connect() gets the discovery NQN', async () => {

@@ -68,6 +68,16 @@ describe('QueuePair I/O', () => {
     expect((cmp as NvmeStatusError).statusName).toBe('COMPARE FAILURE');
   });
 
+  it("keeps the completion's dword 0 on the status error", async () => {
+    const { ctrl, qp } = setup();
+    ctrl.hold.add(IoOpcode.READ);
+    const done = qp.readAsync(NSID, 0, 1, Buffer.alloc(BLOCK)).catch((e: unknown) => e);
+    ctrl.release(() => true, { cdw0: 0x1234_5678, status: { sct: StatusCodeType.GENERIC, sc: GenericStatus.INTERNAL_ERROR } });
+    const err = (await done) as NvmeStatusError;
+    expect(err).toBeInstanceOf(NvmeStatusError);
+    expect(err.cdw0).toBe(0x1234_5678);
+  });
+
   it('reuses the same CID for sequential commands', async () => {
     const { ctrl, qp } = setup();
     const buf = Buffer.alloc(BLOCK);

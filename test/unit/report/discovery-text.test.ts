@@ -31,7 +31,7 @@ describe('formatDiscoveryText', () => {
       traddr: 'fe80::1',
       tsas: { rdma_qptype: 1, rdma_prtype: 4, rdma_cms: 1, rdma_pkey: 0x8001 },
     };
-    const text = formatDiscoveryText({ trtype: 'RDMA', traddr: '10.0.0.1', subnqn: 'nqn.2014-08.org.nvmexpress.discovery' }, { genctr: 1n, recfmt: 0, entries: [e] });
+    const text = formatDiscoveryText({ trtype: 'RDMA', traddr: '10.0.0.1', subnqn: 'nqn.2014-08.org.nvmexpress.discovery' }, { genctr: 1n, numrec: 1, recfmt: 0, entries: [e] });
     expect(text).toContain('NVMeoF Controller at RDMA (addr:10.0.0.1 subnqn:nqn.2014-08.org.nvmexpress.discovery)\n');
     expect(text).toContain('Subsystem Type:                        1 (Discovery Service Referral)\n');
     expect(text).toContain('  Secure Channel:                      Required\n');

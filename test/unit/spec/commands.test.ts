@@ -146,6 +146,12 @@ describe('command layouts', () => {
     expect(() => dwordsOf(6)).toThrow(RangeError);
   });
 
+  it('Get Log Page of the health log as SPDK sends it: CDW10 0x007f0002, and back', () => {
+    const sqe = encodeCommand(GetLogPage, Buffer.alloc(64), { lid: LogPageId.SMART_HEALTH, numd: dwordsOf(512) });
+    expect(sqe.readUInt32LE(40)).toBe(0x007f0002);
+    expect(decodeCommand(GetLogPage, sqe)).toMatchObject({ lid: LogPageId.SMART_HEALTH, numd: 128, offset: 0, rae: false });
+  });
+
   it('Identify packs CNS, CNTID, CNS specific ID and CSI', () => {
     const sqe = encodeCommand(Identify, Buffer.alloc(64), { cns: 0x06, cntid: 0x1234, cnsSpecificId: 0xabcd, csi: 2 });
     expect([sqe.readUInt32LE(40), sqe.readUInt32LE(44)]).toEqual([0x1234_0006, 0x0200_abcd]);

@@ -5,8 +5,12 @@ import {
   discoveryLogHeaderGenctr,
   discoveryLogHeaderNumrec,
   DiscAdrFam,
+  discAdrFamCode,
+  discAdrFamName,
   DiscSubType,
   DiscTrType,
+  discTrTypeCode,
+  discTrTypeName,
   parseDiscoveryLog,
   Treq,
   type DiscoveryLogEntry,
@@ -122,7 +126,7 @@ describe('Discovery Log Page codec', () => {
     const buf = buildDiscoveryLog({ genctr: 9n, entries: [rdma, fc] });
     expect(discoveryLogHeaderNumrec(buf)).toBe(2);
     expect(discoveryLogHeaderGenctr(buf)).toBe(9n);
-    expect(parseDiscoveryLog(buf)).toEqual({ genctr: 9n, recfmt: 0, entries: [rdma, fc] });
+    expect(parseDiscoveryLog(buf)).toEqual({ genctr: 9n, numrec: 2, recfmt: 0, entries: [rdma, fc] });
   });
 
   it('refuses a page shorter than NUMREC says, unless the caller caps the count', () => {
@@ -134,5 +138,20 @@ describe('Discovery Log Page codec', () => {
   it('rejects an unknown record format', () => {
     const buf = buildDiscoveryLog({ genctr: 1n, recfmt: 1, entries: [] });
     expect(() => parseDiscoveryLog(buf)).toThrow(/recfmt/);
+  });
+});
+
+describe('transport type and address family names', () => {
+  it('name codes as SPDK prints them and map the names back', () => {
+    expect([DiscTrType.TCP, DiscTrType.RDMA, DiscTrType.FC, DiscTrType.INTRA_HOST, 9].map(discTrTypeName)).toEqual([
+      'TCP',
+      'RDMA',
+      'FC',
+      'INTRA_HOST',
+      undefined,
+    ]);
+    expect([DiscAdrFam.IPV4, DiscAdrFam.IPV6, DiscAdrFam.IB, 0].map(discAdrFamName)).toEqual(['IPv4', 'IPv6', 'IB', undefined]);
+    expect([discTrTypeCode('TCP'), discTrTypeCode('RDMA')]).toEqual([3, 1]);
+    expect([discAdrFamCode('IPv4'), discAdrFamCode('IPv6')]).toEqual([1, 2]);
   });
 });

@@ -8,6 +8,7 @@ import {
   FabricsCommandType,
   FabricsSqeOffset,
   connectInvalidParameterCdw0,
+  connectParameterAt,
   decodeConnectData,
   decodeConnectInvalidParameter,
   decodeConnectResponse,
@@ -22,6 +23,7 @@ import {
   encodePropertySetSqe,
   fabricsCommandTypeName,
   formatUuid,
+  isConnectDataParameter,
   parseUuid,
   propertyValueFromCqe,
   propertyValueToCqe,
@@ -316,6 +318,11 @@ describe('Connect completions', () => {
     expect(connectInvalidParameterCdw0(true, ConnectDataOffset.SUBNQN)).toBe(0x1_0100);
     expect(decodeConnectInvalidParameter(0x1_0200)).toEqual({ inData: true, offset: ConnectDataOffset.HOSTNQN });
     expect(decodeConnectInvalidParameter(44)).toEqual({ inData: false, offset: FabricsSqeOffset.SQSIZE });
+    expect(connectParameterAt(decodeConnectInvalidParameter(0x1_0100))).toBe('subnqn');
+    expect(connectParameterAt(decodeConnectInvalidParameter(0x1_0010))).toBe('cntlid');
+    expect(connectParameterAt(decodeConnectInvalidParameter(42))).toBe('qid');
+    expect(connectParameterAt({ inData: false, offset: 256 })).toBeUndefined();
+    expect([isConnectDataParameter('hostnqn'), isConnectDataParameter('kato')]).toEqual([true, false]);
   });
 
   it('reads 4-byte property values from dword 0 only', () => {

@@ -13,14 +13,12 @@ import {
   emptySmartLog,
   ERROR_ENTRY_FIELDS,
   firmwareRevisions,
-  getLogPageDwords,
   LogPageId,
   logPageName,
   parseChangedNamespaceList,
   parseCommandEffectsLog,
   parseErrorLog,
   parseFirmwareSlotLog,
-  parseGetLogPageDwords,
   parseSmartLog,
   SMART_LOG_FIELDS,
 } from '../../../src/spec/log-pages.js';
@@ -36,25 +34,7 @@ function payload(name: string, conn: number, lid: number): Buffer {
   return hit.data;
 }
 
-describe('Get Log Page dwords', () => {
-  it('packs the command SPDK sent for the health log (cdw10 0x007f0002)', () => {
-    expect(getLogPageDwords({ lid: LogPageId.SMART_HEALTH, numBytes: 512 }).cdw10).toBe(0x007f0002);
-  });
-
-  it('splits NUMD across NUMDL/NUMDU and the offset across LPOL/LPOU, and unpacks them back', () => {
-    const p = { lid: 0x70, numBytes: 4 * 0x12345, offset: 2 ** 33 + 1024, lsp: 0x7f, rae: true, lsi: 0xbeef, csi: 2 };
-    const d = getLogPageDwords(p);
-    expect(d.cdw10 >>> 16).toBe(0x2344);
-    expect(d.cdw11 & 0xffff).toBe(0x1);
-    expect([d.cdw12, d.cdw13]).toEqual([1024, 2]);
-    expect(parseGetLogPageDwords(d)).toEqual(p);
-  });
-
-  it('rejects sizes and offsets that are not dword multiples', () => {
-    expect(() => getLogPageDwords({ lid: 1, numBytes: 6 })).toThrow(/numBytes/);
-    expect(() => getLogPageDwords({ lid: 1, numBytes: 8, offset: 2 })).toThrow(/offset/);
-  });
-
+describe('log page names', () => {
   it('names log pages, and unknown ones by number', () => {
     expect(logPageName(LogPageId.DISCOVERY)).toBe('Discovery');
     expect(logPageName(0xc0)).toBe('Log Page 0xc0');

@@ -80,7 +80,7 @@ describe('listen URLs', () => {
 describe('describeCommandData', () => {
   const limits = { inCapsuleDataSize: 4096, maxIoSize: 131072 };
   const describeSqe = (sqe: Buffer): CommandData => {
-    const out: CommandData = { path: -1 as DataPath, length: -1, status: -1 };
+    const out: CommandData = { path: -1 as DataPath, length: -1, failure: TransportStatus.INVALID_FIELD };
     describeCommandData(sqe, limits, out);
     return out;
   };
@@ -91,14 +91,14 @@ describe('describeCommandData', () => {
   };
 
   it.each([
-    ['read, transport SGL', rw(IoOpcode.READ, 4096, false), { path: DataPath.C2H, length: 4096, status: 0 }],
-    ['write, in-capsule', rw(IoOpcode.WRITE, 4096, true), { path: DataPath.IN_CAPSULE, length: 4096, status: 0 }],
-    ['write, transport SGL', rw(IoOpcode.WRITE, 131072, false), { path: DataPath.R2T, length: 131072, status: 0 }],
-    ['write, zero length', rw(IoOpcode.WRITE, 0, false), { path: DataPath.NONE, length: 0, status: 0 }],
-    ['flush (no data), SPDK-style zero-length in-capsule SGL', rw(IoOpcode.FLUSH, 0, true), { path: DataPath.NONE, length: 0, status: 0 }],
-    ['write beyond max_io_size', rw(IoOpcode.WRITE, 262144, false), { status: TransportStatus.DATA_SGL_LENGTH_INVALID }],
-    ['in-capsule beyond the limit', rw(IoOpcode.WRITE, 8192, true), { status: TransportStatus.DATA_SGL_LENGTH_INVALID }],
-    ['read with in-capsule data', rw(IoOpcode.READ, 512, true), { status: TransportStatus.INVALID_FIELD }],
+    ['read, transport SGL', rw(IoOpcode.READ, 4096, false), { path: DataPath.C2H, length: 4096, failure: null }],
+    ['write, in-capsule', rw(IoOpcode.WRITE, 4096, true), { path: DataPath.IN_CAPSULE, length: 4096, failure: null }],
+    ['write, transport SGL', rw(IoOpcode.WRITE, 131072, false), { path: DataPath.R2T, length: 131072, failure: null }],
+    ['write, zero length', rw(IoOpcode.WRITE, 0, false), { path: DataPath.NONE, length: 0, failure: null }],
+    ['flush (no data), SPDK-style zero-length in-capsule SGL', rw(IoOpcode.FLUSH, 0, true), { path: DataPath.NONE, length: 0, failure: null }],
+    ['write beyond max_io_size', rw(IoOpcode.WRITE, 262144, false), { failure: TransportStatus.DATA_SGL_LENGTH_INVALID }],
+    ['in-capsule beyond the limit', rw(IoOpcode.WRITE, 8192, true), { failure: TransportStatus.DATA_SGL_LENGTH_INVALID }],
+    ['read with in-capsule data', rw(IoOpcode.READ, 512, true), { failure: TransportStatus.INVALID_FIELD }],
   ])('%s', (_name, sqe, want) => {
     expect(describeSqe(sqe)).toMatchObject(want);
   });
@@ -106,16 +106,16 @@ describe('describeCommandData', () => {
   it('takes the direction of a Fabrics command from FCTYPE: Connect moves data to the controller', () => {
     const sqe = encodeConnectSqe(Buffer.alloc(64), { cid: 1, qid: 0, sqsize: 31 });
     setCapsuleSgl(sqe, 0, 1024, true);
-    expect(describeSqe(sqe)).toEqual({ path: DataPath.IN_CAPSULE, length: 1024, status: 0 });
+    expect(describeSqe(sqe)).toEqual({ path: DataPath.IN_CAPSULE, length: 1024, failure: null });
   });
 
   it('rejects a bidirectional opcode and an unknown descriptor', () => {
     const bidi = rw(IoOpcode.READ, 512, false);
     bidi[SqeOffset.OPC] = 0x83;
-    expect(describeSqe(bidi).status).toBe(TransportStatus.INVALID_OPCODE);
+    expect(describeSqe(bidi).failure).toBe(TransportStatus.INVALID_OPCODE);
     const bitBucket = rw(IoOpcode.READ, 512, false);
     bitBucket[SqeOffset.DPTR + 15] = 0x10;
-    expect(describeSqe(bitBucket).status).toBe(TransportStatus.SGL_DESCRIPTOR_TYPE_INVALID);
+    expect(describeSqe(bitBucket).failure).toBe(TransportStatus.SGL_DESCRIPTOR_TYPE_INVALID);
   });
 });
 

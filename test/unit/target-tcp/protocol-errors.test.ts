@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { encodeCommand, GetLogPage } from '../../../src/spec/commands.js';
+import { LogPageId, parseErrorLog } from '../../../src/spec/log-pages.js';
 import { IoOpcode } from '../../../src/spec/opcodes.js';
 import { SqeOffset } from '../../../src/spec/sqe.js';
 import { writeKeyedSgl } from '../../../src/spec/sgl.js';
@@ -311,13 +313,22 @@ describe('TcpListener: errors that fail one command', () => {
         '0/0x02',
       ],
     ];
+    // The core completes these like any failed command: SQHD moves on, the error log has each one.
+    let sqhd = (await io.run(RawHost.ioSqe(WRITE, 1, 0, 1), { write: Buffer.alloc(512), inCapsule: true })).cqe!.sqhd;
     let cid = 40;
     for (const [name, build, status] of cases) {
       const sqe = RawHost.ioSqe(name.includes('in-capsule') ? WRITE : READ, 1, 0, 8);
       sqe.writeUInt16LE(++cid, SqeOffset.CID);
       io.write(build(sqe));
-      expect({ name, status: (await io.completion(cid)).status }).toEqual({ name, status });
+      const c = await io.completion(cid);
+      sqhd = (sqhd + 1) % 32;
+      expect({ name, status: c.status, sqhd: c.cqe!.sqhd }).toEqual({ name, status, sqhd });
     }
+    const logSqe = encodeCommand(GetLogPage, Buffer.alloc(64), { lid: LogPageId.ERROR_INFORMATION, numd: (cases.length * 64) / 4 });
+    const log = parseErrorLog((await admin.run(logSqe, { readLength: cases.length * 64 })).data);
+    expect(log.map((e) => [e.sqid, e.cmdid, (e.status_field >> 1) & 0xff])).toEqual(
+      cases.map(([, , status], i) => [1, 41 + i, Number(status.split('/')[1])]).reverse(),
+    );
     await expectHealthy(io, 30);
     admin.close();
     io.close();

@@ -1,7 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { encodeBits32 } from '../../../src/spec/bitfield.js';
-import { decodeAsyncEventCompletion, AsyncEventType, AsyncEventNoticeInfo } from '../../../src/spec/commands.js';
-import { FeatureId, FeatureSelect } from '../../../src/spec/features.js';
+import {
+  AsyncEventNoticeInfo,
+  AsyncEventRequest,
+  AsyncEventSmartInfo,
+  AsyncEventType,
+  decodeAsyncEventCompletion,
+  encodeCommand,
+} from '../../../src/spec/commands.js';
+import {
+  AsyncEventConfiguration,
+  decodeFeature,
+  encodeFeature,
+  ErrorRecovery,
+  FeatureCapabilities,
+  FeatureId,
+  FeatureSelect,
+  TemperatureSelect,
+  TemperatureThreshold,
+  ThresholdTypeSelect,
+} from '../../../src/spec/features.js';
 import {
   ControllerType,
   ONCS_BITS,
@@ -11,6 +29,7 @@ import {
 import { parseIdentifyNamespace } from '../../../src/spec/identify-namespace.js';
 import { Cns } from '../../../src/spec/identify.js';
 import {
+  CriticalWarning,
   LogPageId,
   parseChangedNamespaceList,
   parseCommandEffectsLog,
@@ -20,6 +39,7 @@ import {
 } from '../../../src/spec/log-pages.js';
 import { parseActiveNamespaceList, parseNamespaceIds } from '../../../src/spec/namespace-lists.js';
 import { AdminOpcode, IoOpcode } from '../../../src/spec/opcodes.js';
+import { SqeOffset } from '../../../src/spec/sqe.js';
 import { AdminCommandStatus, GenericStatus } from '../../../src/spec/status.js';
 import { decodeBits } from '../../../src/spec/bitfield.js';
 import { NullBlockDevice } from '../../../src/target/bdev/null.js';
@@ -184,10 +204,74 @@ describe('Get/Set Features', () => {
     expect(admin.run(getFeaturesSqe(FeatureId.VOLATILE_WRITE_CACHE, FeatureSelect.SUPPORTED_CAPABILITIES)).cdw0).toBe(4);
   });
 
+  it('temperature thresholds of the composite temperature: over 343 K and under 0 K after reset, per THSEL', () => {
+    const { target } = makeTarget();
+    const { admin } = enableController(target);
+    const threshold = (tmpth: number, thsel = 0, tmpsel = 0) => encodeFeature(TemperatureThreshold, { tmpth, thsel, tmpsel });
+    const get = (cdw11: number, sel = 0) => admin.run(getFeaturesSqe(FeatureId.TEMPERATURE_THRESHOLD, sel, cdw11));
+    expect(get(threshold(0)).cdw0).toBe(0x0157);
+    expect(get(threshold(0, ThresholdTypeSelect.UNDER)).cdw0).toBe(threshold(0, ThresholdTypeSelect.UNDER));
+    expect(statusOf(admin.run(setFeaturesSqe(FeatureId.TEMPERATURE_THRESHOLD, threshold(350))))).toBe(OK);
+    expect(statusOf(admin.run(setFeaturesSqe(FeatureId.TEMPERATURE_THRESHOLD, threshold(250, ThresholdTypeSelect.UNDER))))).toBe(OK);
+    expect(decodeFeature(TemperatureThreshold, get(threshold(0)).cdw0).tmpth).toBe(350);
+    expect(decodeFeature(TemperatureThreshold, get(threshold(0, ThresholdTypeSelect.UNDER)).cdw0).tmpth).toBe(250);
+    expect(get(threshold(0), FeatureSelect.DEFAULT).cdw0).toBe(0x0157);
+    // TMPSEL Fh (every sensor) sets the composite threshold; Get has no "every sensor" to report.
+    expect(statusOf(admin.run(setFeaturesSqe(FeatureId.TEMPERATURE_THRESHOLD, threshold(360, 0, TemperatureSelect.ALL_SENSORS))))).toBe(OK);
+    expect(decodeFeature(TemperatureThreshold, get(threshold(0)).cdw0).tmpth).toBe(360);
+    // No temperature sensor besides the composite one, and THSEL 2-3 are reserved.
+    expect(statusOf(get(threshold(0, 0, 1)))).toBe(INVALID_FIELD);
+    expect(statusOf(get(threshold(0, 0, TemperatureSelect.ALL_SENSORS)))).toBe(INVALID_FIELD);
+    expect(statusOf(admin.run(setFeaturesSqe(FeatureId.TEMPERATURE_THRESHOLD, threshold(300, 0, 8))))).toBe(INVALID_FIELD);
+    expect(statusOf(admin.run(setFeaturesSqe(FeatureId.TEMPERATURE_THRESHOLD, threshold(300, 2))))).toBe(INVALID_FIELD);
+  });
+
+  it('a threshold the composite temperature crosses sets the SMART warning and, when enabled, reports a SMART event', () => {
+    const { target } = makeTarget();
+    const { admin } = enableController(target);
+    const smart = () => parseSmartLog(admin.run(getLogPageSqe(LogPageId.SMART_HEALTH, 512)).data!);
+    expect(smart().critical_warning & CriticalWarning.TEMPERATURE).toBe(0);
+    admin.run(setFeaturesSqe(FeatureId.ASYNC_EVENT_CONFIGURATION, encodeFeature(AsyncEventConfiguration, { shcw: CriticalWarning.TEMPERATURE })));
+    const aer = encodeCommand(AsyncEventRequest, Buffer.alloc(64), {});
+    expect(admin.send(aer)).toBeUndefined();
+    admin.run(setFeaturesSqe(FeatureId.TEMPERATURE_THRESHOLD, encodeFeature(TemperatureThreshold, { tmpth: 290 })));
+    const event = admin.completions.find((c) => c.cid === aer.readUInt16LE(SqeOffset.CID));
+    expect(statusOf(event!)).toBe(OK);
+    expect(decodeAsyncEventCompletion(event!.cdw0)).toEqual({
+      type: AsyncEventType.SMART,
+      info: AsyncEventSmartInfo.TEMPERATURE_THRESHOLD,
+      logPageId: LogPageId.SMART_HEALTH,
+    });
+    expect(smart().critical_warning & CriticalWarning.TEMPERATURE).toBe(CriticalWarning.TEMPERATURE);
+    admin.run(setFeaturesSqe(FeatureId.TEMPERATURE_THRESHOLD, encodeFeature(TemperatureThreshold, { tmpth: 0x0157 })));
+    expect(smart().critical_warning & CriticalWarning.TEMPERATURE).toBe(0);
+  });
+
+  it('error recovery is per namespace: TLER 0 by default, set per NSID or for all, DULBE refused', () => {
+    const { target, subsystem } = makeTarget();
+    subsystem.addNamespace(new MallocBlockDevice({ numBlocks: 16 }));
+    const { admin } = enableController(target);
+    const tler = (nsid: number) => admin.run(getFeaturesSqe(FeatureId.ERROR_RECOVERY, 0, 0, nsid));
+    expect([tler(1).cdw0, tler(2).cdw0]).toEqual([0, 0]);
+    expect(statusOf(admin.run(setFeaturesSqe(FeatureId.ERROR_RECOVERY, encodeFeature(ErrorRecovery, { tler: 5 }), false, 2)))).toBe(OK);
+    expect([tler(1).cdw0, tler(2).cdw0]).toEqual([0, 5]);
+    expect(statusOf(admin.run(setFeaturesSqe(FeatureId.ERROR_RECOVERY, encodeFeature(ErrorRecovery, { tler: 7 }), false, 0xffffffff)))).toBe(OK);
+    expect([tler(1).cdw0, tler(2).cdw0]).toEqual([7, 7]);
+    expect(admin.run(getFeaturesSqe(FeatureId.ERROR_RECOVERY, FeatureSelect.DEFAULT, 0, 1)).cdw0).toBe(0);
+    expect(admin.run(getFeaturesSqe(FeatureId.ERROR_RECOVERY, FeatureSelect.SUPPORTED_CAPABILITIES, 0, 1)).cdw0).toBe(
+      encodeBits32('FeatureCapabilities', FeatureCapabilities, { changeable: true, namespaceSpecific: true }),
+    );
+    expect(statusOf(tler(0))).toBe(INVALID_NS);
+    expect(statusOf(tler(9))).toBe(INVALID_NS);
+    expect(statusOf(tler(0xffffffff))).toBe(INVALID_NS);
+    const dulbe = encodeFeature(ErrorRecovery, { dulbe: true });
+    expect(statusOf(admin.run(setFeaturesSqe(FeatureId.ERROR_RECOVERY, dulbe, false, 1)))).toBe(INVALID_FIELD);
+  });
+
   it('unknown features are INVALID FIELD; nothing is saveable', () => {
     const { target } = makeTarget();
     const { admin } = enableController(target);
-    expect(statusOf(admin.run(getFeaturesSqe(FeatureId.TEMPERATURE_THRESHOLD)))).toBe(INVALID_FIELD);
+    expect(statusOf(admin.run(getFeaturesSqe(FeatureId.LBA_RANGE_TYPE)))).toBe(INVALID_FIELD);
     expect(statusOf(admin.run(setFeaturesSqe(FeatureId.HOST_MEMORY_BUFFER, 1)))).toBe(INVALID_FIELD);
     expect(statusOf(admin.run(setFeaturesSqe(FeatureId.ARBITRATION, 0, true)))).toBe(
       st(1, AdminCommandStatus.FEATURE_ID_NOT_SAVEABLE),

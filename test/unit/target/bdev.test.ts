@@ -53,6 +53,15 @@ describe('MallocBlockDevice', () => {
     expect(() => new MallocBlockDevice({ numBlocks: 1, uuid: 'nope' })).toThrow(/uuid/);
     expect(() => new MallocBlockDevice({ numBlocks: 2 ** 40 })).toThrow(ConfigError);
   });
+
+  it('numbers default names per kind; a device that failed its checks takes no number', () => {
+    const number = (name: string) => Number(/\d+$/.exec(name)![0]);
+    const first = new MallocBlockDevice({ numBlocks: 1 });
+    expect(() => new MallocBlockDevice({ numBlocks: 2 ** 40, blockSize: 65536 })).toThrow(/malloc device holds at most/);
+    new NullBlockDevice({ numBlocks: 1 });
+    const second = new MallocBlockDevice({ numBlocks: 1 });
+    expect(number(second.name)).toBe(number(first.name) + 1);
+  });
 });
 
 describe('NullBlockDevice', () => {

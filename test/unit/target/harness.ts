@@ -129,12 +129,12 @@ export function getLogPageSqe(lid: number, numBytes: number, opts: { offset?: nu
   return withTransportSgl(sqe, numBytes);
 }
 
-export function setFeaturesSqe(fid: number, cdw11: number, sv = false): Buffer {
-  return encodeCommand(SetFeatures, Buffer.alloc(64), { fid, cdw11, sv });
+export function setFeaturesSqe(fid: number, cdw11: number, sv = false, nsid = 0): Buffer {
+  return encodeCommand(SetFeatures, Buffer.alloc(64), { fid, cdw11, sv, nsid });
 }
 
-export function getFeaturesSqe(fid: number, sel = 0): Buffer {
-  return encodeCommand(GetFeatures, Buffer.alloc(64), { fid, sel });
+export function getFeaturesSqe(fid: number, sel = 0, cdw11 = 0, nsid = 0): Buffer {
+  return encodeCommand(GetFeatures, Buffer.alloc(64), { fid, sel, cdw11, nsid });
 }
 
 /** A Read/Write/Compare/Write Zeroes SQE; reads get a transport SGL of `sglBytes` (default the blocks' size). */

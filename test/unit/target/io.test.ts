@@ -5,7 +5,11 @@ import { Cns } from '../../../src/spec/identify.js';
 import { parseIdentifyController } from '../../../src/spec/identify-controller.js';
 import { IoOpcode } from '../../../src/spec/opcodes.js';
 import { decodeCsts, Register } from '../../../src/spec/registers.js';
-import { GenericStatus, MediaStatus } from '../../../src/spec/status.js';
+import { GenericStatus, MediaStatus, StatusCodeType } from '../../../src/spec/status.js';
+import { decodeCqe } from '../../../src/spec/cqe.js';
+import { LogPageId, parseErrorLog, parseSmartLog } from '../../../src/spec/log-pages.js';
+import { SqeOffset } from '../../../src/spec/sqe.js';
+import type { CommandFailure } from '../../../src/target/transport/transport.js';
 import type { BdevCallback, BdevReadCallback, BlockDevice, UnmapRange } from '../../../src/target/bdev/block-device.js';
 import { MallocBlockDevice } from '../../../src/target/bdev/malloc.js';
 import { NullBlockDevice } from '../../../src/target/bdev/null.js';
@@ -13,8 +17,13 @@ import {
   blockSqe,
   CC_ENABLE,
   connectAdmin,
+  connectData,
+  connectionInfo,
   connectIo,
+  connectSqe,
   enableController,
+  getLogPageSqe,
+  HostQueue,
   identifySqe,
   makeTarget,
   propertyGet,
@@ -22,7 +31,9 @@ import {
   setFeaturesSqe,
   st,
   statusOf,
+  SUBNQN,
   withInCapsuleSgl,
+  type Completion,
 } from './harness.js';
 
 const OK = '0/0x00';
@@ -277,5 +288,41 @@ describe('malloc reads', () => {
     bdev.read(1, 1, (_e, d) => (first = d));
     bdev.write(1, Buffer.alloc(512, 9), () => {});
     expect(first!.equals(Buffer.alloc(512, 9))).toBe(true);
+  });
+});
+
+describe('commands the transport fails itself', () => {
+  function failThrough(q: HostQueue, sqe: Buffer, status: CommandFailure): Completion[] {
+    const seen: Completion[] = [];
+    q.qp.fail(sqe, status, (cqe, data) => seen.push({ ...decodeCqe(cqe), data }));
+    return seen;
+  }
+
+  it('complete like any failed command: SQHD advances, the error log and the counters record them', () => {
+    const { target } = makeTarget();
+    const { admin, cntlid } = enableController(target);
+    const { io, completion } = connectIo(target, cntlid);
+    const sqe = blockSqe(IoOpcode.WRITE, 1, 0, 8);
+    sqe.writeUInt16LE(77, SqeOffset.CID);
+    const seen = failThrough(io, sqe, { sct: StatusCodeType.GENERIC, sc: GenericStatus.TRANSIENT_TRANSPORT_ERROR });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ cid: 77, sqid: 1, sqhd: (completion.sqhd + 1) % 128, sc: GenericStatus.TRANSIENT_TRANSPORT_ERROR, dnr: false, data: null });
+    const log = parseErrorLog(admin.run(getLogPageSqe(LogPageId.ERROR_INFORMATION, 64)).data!);
+    expect(log[0]).toMatchObject({ error_count: 1n, sqid: 1, cmdid: 77, opcode: IoOpcode.WRITE, nsid: 1 });
+    expect(log[0]!.status_field >> 1).toBe(GenericStatus.TRANSIENT_TRANSPORT_ERROR);
+    expect(parseSmartLog(admin.run(getLogPageSqe(LogPageId.SMART_HEALTH, 512)).data!).num_err_log_entries).toBe(1n);
+    // The next command the core executes reports the SQHD after the failed one.
+    expect(io.run(blockSqe(IoOpcode.READ, 1, 0, 1)).sqhd).toBe((completion.sqhd + 2) % 128);
+  });
+
+  it('before Connect: SQID 0, DNR as given, and no controller to log it', () => {
+    const { target } = makeTarget();
+    const q = new HostQueue(target.createQueuePair(connectionInfo()));
+    const sqe = connectSqe(0, 31);
+    sqe.writeUInt16LE(5, SqeOffset.CID);
+    const [c] = failThrough(q, sqe, { sct: StatusCodeType.GENERIC, sc: GenericStatus.SGL_OFFSET_INVALID, dnr: true });
+    expect(c).toMatchObject({ cid: 5, sqid: 0, sqhd: 0, sc: GenericStatus.SGL_OFFSET_INVALID, dnr: true });
+    // The queue still takes its Connect afterwards.
+    expect(statusOf(q.run(connectSqe(0, 31), connectData(SUBNQN)))).toBe(OK);
   });
 });

@@ -5,12 +5,12 @@
  * Data Block, identifier 01h, or a Transport Data Block, 5Ah). Linux nvmet
  * `nvmet_tcp_map_data` and SPDK `nvmf_tcp_req_parse_sgl` make the same checks.
  */
-import { packStatus } from '../../../spec/cqe.js';
 import { FABRICS_OPCODE } from '../../../spec/opcodes.js';
-import { SglOffset, SglSubtype, SglType, sglIdentifier } from '../../../spec/sgl.js';
+import { IN_CAPSULE_SGL_ID, SglOffset, TRANSPORT_SGL_ID } from '../../../spec/sgl.js';
 import { DataDirection, dataDirectionOf, Psdt, SqeOffset } from '../../../spec/sqe.js';
 import { GenericStatus, StatusCodeType } from '../../../spec/status.js';
 import { FabricsSqeOffset } from '../../../spec/fabrics.js';
+import type { CommandFailure } from '../transport.js';
 
 /** How a command's data travels over NVMe/TCP. */
 export const DataPath = {
@@ -25,29 +25,24 @@ export const DataPath = {
 } as const;
 export type DataPath = (typeof DataPath)[keyof typeof DataPath];
 
-function generic(sc: number, dnr = true): number {
-  return packStatus({ sct: StatusCodeType.GENERIC, sc, dnr });
-}
-
-/** Status field values (15-bit) of the completions the transport itself produces. */
+/** The statuses the transport fails commands with itself, through `TargetQueuePair.fail`. */
 export const TransportStatus = {
-  SUCCESS: 0,
-  INVALID_OPCODE: generic(GenericStatus.INVALID_OPCODE),
-  INVALID_FIELD: generic(GenericStatus.INVALID_FIELD),
-  DATA_SGL_LENGTH_INVALID: generic(GenericStatus.DATA_SGL_LENGTH_INVALID),
-  SGL_DESCRIPTOR_TYPE_INVALID: generic(GenericStatus.SGL_DESCRIPTOR_TYPE_INVALID),
-  SGL_OFFSET_INVALID: generic(GenericStatus.SGL_OFFSET_INVALID),
+  INVALID_OPCODE: { sct: StatusCodeType.GENERIC, sc: GenericStatus.INVALID_OPCODE, dnr: true },
+  INVALID_FIELD: { sct: StatusCodeType.GENERIC, sc: GenericStatus.INVALID_FIELD, dnr: true },
+  DATA_SGL_LENGTH_INVALID: { sct: StatusCodeType.GENERIC, sc: GenericStatus.DATA_SGL_LENGTH_INVALID, dnr: true },
+  SGL_DESCRIPTOR_TYPE_INVALID: { sct: StatusCodeType.GENERIC, sc: GenericStatus.SGL_DESCRIPTOR_TYPE_INVALID, dnr: true },
+  SGL_OFFSET_INVALID: { sct: StatusCodeType.GENERIC, sc: GenericStatus.SGL_OFFSET_INVALID, dnr: true },
   /** A data digest did not match: the host may retry the command (no DNR), as SPDK reports it. */
-  TRANSIENT_TRANSPORT_ERROR: generic(GenericStatus.TRANSIENT_TRANSPORT_ERROR, false),
-} as const;
+  TRANSIENT_TRANSPORT_ERROR: { sct: StatusCodeType.GENERIC, sc: GenericStatus.TRANSIENT_TRANSPORT_ERROR, dnr: false },
+} as const satisfies Record<string, CommandFailure>;
 
 /** Filled in by `describeCommandData`; the transport's command slots implement it. */
 export interface CommandData {
   path: DataPath;
   /** Bytes the SGL describes (0 for NONE). */
   length: number;
-  /** 0, or the status to fail the command with before it reaches the core. */
-  status: number;
+  /** The status to fail the command with before it reaches the core, or null. */
+  failure: CommandFailure | null;
 }
 
 /** Limits the SGL is checked against. */
@@ -57,9 +52,6 @@ export interface CommandDataLimits {
   /** Largest transfer (MDTS). */
   maxIoSize: number;
 }
-
-const IN_CAPSULE_SGL = sglIdentifier(SglType.DATA_BLOCK, SglSubtype.OFFSET);
-const TRANSPORT_SGL = sglIdentifier(SglType.TRANSPORT_DATA_BLOCK, SglSubtype.TRANSPORT);
 
 /** The data direction of a command: opcode bits 1:0, or FCTYPE bits 1:0 for a Fabrics command. */
 export function commandDirection(sqe: Buffer): DataDirection {
@@ -71,35 +63,35 @@ export function commandDirection(sqe: Buffer): DataDirection {
 export function describeCommandData(sqe: Buffer, limits: CommandDataLimits, out: CommandData): void {
   out.path = DataPath.NONE;
   out.length = 0;
-  out.status = TransportStatus.SUCCESS;
+  out.failure = null;
   const direction = commandDirection(sqe);
   if (direction === DataDirection.NONE) return;
   if (direction === DataDirection.BIDIRECTIONAL) {
-    out.status = TransportStatus.INVALID_OPCODE;
+    out.failure = TransportStatus.INVALID_OPCODE;
     return;
   }
   if (sqe[SqeOffset.FLAGS]! >> 6 === Psdt.PRP) {
-    out.status = TransportStatus.INVALID_FIELD;
+    out.failure = TransportStatus.INVALID_FIELD;
     return;
   }
   const sgl = SqeOffset.DPTR;
   const length = sqe.readUInt32LE(sgl + SglOffset.LENGTH);
   switch (sqe[sgl + SglOffset.IDENTIFIER]) {
-    case IN_CAPSULE_SGL:
+    case IN_CAPSULE_SGL_ID:
       if (sqe.readUInt32LE(sgl + SglOffset.ADDRESS) !== 0 || sqe.readUInt32LE(sgl + SglOffset.ADDRESS + 4) !== 0) {
-        out.status = TransportStatus.SGL_OFFSET_INVALID;
+        out.failure = TransportStatus.SGL_OFFSET_INVALID;
       } else if (length > limits.inCapsuleDataSize) {
-        out.status = TransportStatus.DATA_SGL_LENGTH_INVALID;
+        out.failure = TransportStatus.DATA_SGL_LENGTH_INVALID;
       } else if (length > 0 && direction !== DataDirection.HOST_TO_CONTROLLER) {
-        out.status = TransportStatus.INVALID_FIELD;
+        out.failure = TransportStatus.INVALID_FIELD;
       } else if (length > 0) {
         out.path = DataPath.IN_CAPSULE;
         out.length = length;
       }
       return;
-    case TRANSPORT_SGL:
+    case TRANSPORT_SGL_ID:
       if (length > limits.maxIoSize) {
-        out.status = TransportStatus.DATA_SGL_LENGTH_INVALID;
+        out.failure = TransportStatus.DATA_SGL_LENGTH_INVALID;
       } else if (direction === DataDirection.CONTROLLER_TO_HOST) {
         out.path = DataPath.C2H;
         out.length = length;
@@ -109,6 +101,6 @@ export function describeCommandData(sqe: Buffer, limits: CommandDataLimits, out:
       }
       return;
     default:
-      out.status = TransportStatus.SGL_DESCRIPTOR_TYPE_INVALID;
+      out.failure = TransportStatus.SGL_DESCRIPTOR_TYPE_INVALID;
   }
 }

@@ -6,7 +6,7 @@
  * array lookup.
  */
 import { SQE_SIZE } from '../../../spec/sqe.js';
-import type { TargetCompletion } from '../transport.js';
+import type { CommandFailure, TargetCompletion } from '../transport.js';
 import { DataPath, type CommandData } from './command-data.js';
 import type { DataBuffer } from './data-buffer-pool.js';
 
@@ -28,7 +28,7 @@ export class TcpCommand implements CommandData {
   state: CommandState = CommandState.FREE;
   path: DataPath = DataPath.NONE;
   length = 0;
-  status = 0;
+  failure: CommandFailure | null = null;
   /** Host-to-controller data, from the pool; null otherwise. */
   buffer: DataBuffer | null = null;
   /** Bytes of write data received so far (the next DATAO expected). */

@@ -13,7 +13,7 @@
  */
 import type { Socket } from 'node:net';
 import { ProtocolError } from '../../../spec/errors.js';
-import { CqeOffset, CQE_SIZE } from '../../../spec/cqe.js';
+import { CqeOffset, cqeStatusField } from '../../../spec/cqe.js';
 import { FabricsCommandType, FabricsSqeOffset } from '../../../spec/fabrics.js';
 import { FABRICS_OPCODE } from '../../../spec/opcodes.js';
 import { SqeOffset } from '../../../spec/sqe.js';
@@ -33,7 +33,7 @@ import {
   type PduHeader,
 } from '../../../spec/tcp/index.js';
 import type { LogLevel } from '../../target-context.js';
-import type { TargetConnectionInfo, TargetCore, TargetQueuePair } from '../transport.js';
+import type { CommandFailure, TargetConnectionInfo, TargetCore, TargetQueuePair } from '../transport.js';
 import { DataPath, describeCommandData, TransportStatus, type CommandDataLimits } from './command-data.js';
 import type { DataBufferPool } from './data-buffer-pool.js';
 import type { TcpTransportOptions } from './options.js';
@@ -83,9 +83,6 @@ export class TcpConnection implements PduHandler {
   private h2cCommand: TcpCommand | null = null;
   /** Queue ID from a successful Connect; -1 before. */
   private qid = -1;
-  /** SQHD of the last completion from the core, reused for completions the transport makes itself. */
-  private sqhd = 0;
-  private readonly localCqe = Buffer.alloc(CQE_SIZE);
   private lingerTimer: NodeJS.Timeout | null = null;
   private closeReason = 'connection closed by the host';
   private readonly onCommandDone = (cmd: TcpCommand, cqe: Buffer, data: Buffer | null): void =>
@@ -140,10 +137,10 @@ export class TcpConnection implements PduHandler {
     if (hdr.type === PduType.CAPSULE_CMD) {
       const cmd = this.beginCommand(hdr.sqe);
       this.capsuleCommand = cmd;
-      if (cmd.status !== TransportStatus.SUCCESS) return;
+      if (cmd.failure !== null) return;
       if (cmd.path !== DataPath.IN_CAPSULE || hdr.dataLength !== cmd.length) {
         // The capsule carries data its SGL does not describe: drop the data, fail the command.
-        cmd.status = TransportStatus.DATA_SGL_LENGTH_INVALID;
+        cmd.failure = TransportStatus.DATA_SGL_LENGTH_INVALID;
         return;
       }
       cmd.buffer = this.ctx.pool.acquire(cmd.length);
@@ -164,8 +161,8 @@ export class TcpConnection implements PduHandler {
       case PduType.CAPSULE_CMD: {
         const cmd = this.capsuleCommand ?? this.beginCommand(hdr.sqe);
         this.capsuleCommand = null;
-        if (cmd.path === DataPath.IN_CAPSULE && cmd.buffer === null && cmd.status === TransportStatus.SUCCESS) {
-          cmd.status = TransportStatus.DATA_SGL_LENGTH_INVALID;
+        if (cmd.path === DataPath.IN_CAPSULE && cmd.buffer === null && cmd.failure === null) {
+          cmd.failure = TransportStatus.DATA_SGL_LENGTH_INVALID;
         }
         this.startCommand(cmd);
         return;
@@ -192,7 +189,7 @@ export class TcpConnection implements PduHandler {
       const cmd = this.capsuleCommand!;
       this.capsuleCommand = null;
       this.log('warn', `cid ${cmd.cid}: in-capsule data digest error (${err.message})`);
-      this.completeLocally(cmd, TransportStatus.TRANSIENT_TRANSPORT_ERROR);
+      this.fail(cmd, TransportStatus.TRANSIENT_TRANSPORT_ERROR);
       return;
     }
     const cmd = this.h2cCommand!;
@@ -258,8 +255,8 @@ export class TcpConnection implements PduHandler {
   }
 
   private startCommand(cmd: TcpCommand): void {
-    if (cmd.status !== TransportStatus.SUCCESS) {
-      this.completeLocally(cmd, cmd.status);
+    if (cmd.failure !== null) {
+      this.fail(cmd, cmd.failure);
       return;
     }
     switch (cmd.path) {
@@ -313,7 +310,7 @@ export class TcpConnection implements PduHandler {
   private h2cDataReceived(cmd: TcpCommand, datal: number): void {
     cmd.received += datal;
     if (cmd.received < cmd.r2tEnd) return;
-    if (cmd.digestError) this.completeLocally(cmd, TransportStatus.TRANSIENT_TRANSPORT_ERROR);
+    if (cmd.digestError) this.fail(cmd, TransportStatus.TRANSIENT_TRANSPORT_ERROR);
     else if (cmd.received === cmd.length) this.execute(cmd, cmd.buffer!.viewOf(cmd.length));
     else this.requestData(cmd);
   }
@@ -332,9 +329,8 @@ export class TcpConnection implements PduHandler {
       this.releaseCommand(cmd);
       return;
     }
-    this.sqhd = cqe.readUInt16LE(CqeOffset.SQHD);
-    const status = cqe.readUInt16LE(CqeOffset.STATUS) >> 1;
-    if (status === TransportStatus.SUCCESS && this.qid < 0) this.noteConnect(cmd.sqe);
+    const status = cqeStatusField(cqe);
+    if (status === 0 && this.qid < 0) this.noteConnect(cmd.sqe);
     const bytes = cmd.path === DataPath.C2H && data !== null && status === 0 ? Math.min(data.length, cmd.length) : 0;
     if (bytes > 0) {
       const success =
@@ -363,19 +359,14 @@ export class TcpConnection implements PduHandler {
   }
 
   /**
-   * Completes a command the core never saw (bad SGL, data digest error). The
-   * core did not count it, so SQHD repeats the last value it reported.
+   * Fails a command without executing it (bad SGL, data digest error): the
+   * core completes it as a failed command, and `commandDone` sends the
+   * CapsuleResp.
    */
-  private completeLocally(cmd: TcpCommand, status: number): void {
-    const cqe = this.localCqe;
-    cqe.fill(0);
-    cqe.writeUInt16LE(this.sqhd, CqeOffset.SQHD);
-    cqe.writeUInt16LE(Math.max(this.qid, 0), CqeOffset.SQID);
-    cqe.writeUInt16LE(cmd.cid, CqeOffset.CID);
-    cqe.writeUInt16LE(status << 1, CqeOffset.STATUS);
-    this.log('debug', `cid ${cmd.cid} opc 0x${cmd.sqe[SqeOffset.OPC]!.toString(16)}: failed by the transport, status 0x${status.toString(16)}`);
-    this.tx.capsuleResp(cqe);
-    this.releaseCommand(cmd);
+  private fail(cmd: TcpCommand, failure: CommandFailure): void {
+    this.log('debug', `cid ${cmd.cid} opc 0x${cmd.sqe[SqeOffset.OPC]!.toString(16)}: failed by the transport, status ${failure.sct}/0x${failure.sc.toString(16)}`);
+    cmd.state = CommandState.EXECUTING;
+    this.qp!.fail(cmd.sqe, failure, cmd.done);
   }
 
   private releaseCommand(cmd: TcpCommand): void {
