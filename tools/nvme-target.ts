@@ -1,23 +1,28 @@
 #!/usr/bin/env node
 /**
- * nvme-target: the bundled NVMe-oF target on NVMe/TCP, configured from flags
- * (what SPDK's nvmf_tgt plus a handful of rpc.py calls set up). With no flags
- * it serves a demo subsystem with a 256 MiB RAM namespace on 127.0.0.1:4420.
+ * nvme-target: the bundled NVMe-oF target on NVMe/TCP (SPDK's nvmf_tgt). Set
+ * up from flags, from a saved configuration (-c, SPDK's save_config format),
+ * or at run time over its JSON-RPC socket (-r; nvme-rpc is its rpc.py). With
+ * no flags it serves a demo subsystem with a 256 MiB RAM namespace on
+ * 127.0.0.1:4420.
  */
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option } from 'commander';
 import { ConfigError, TransportError } from '../src/spec/errors.js';
 import { integerArg } from '../src/cli/arg-parsers.js';
 import { createProgram, runCli } from '../src/cli/program.js';
 import { parseSize } from '../src/cli/size.js';
-import { resolveBlockDeviceOptions, type BlockDevice } from '../src/target/bdev/block-device.js';
-import { MallocBlockDevice } from '../src/target/bdev/malloc.js';
-import { NullBlockDevice } from '../src/target/bdev/null.js';
+import { resolveBlockDeviceOptions } from '../src/target/bdev/block-device.js';
+import { BdevRegistry } from '../src/target/bdev/bdev-registry.js';
+import { parseFileSpec } from '../src/target/bdev/file.js';
 import { formatListener } from '../src/target/listener.js';
+import { DEFAULT_RPC_SOCKET } from '../src/target/rpc/json-rpc-server.js';
+import { RpcService } from '../src/target/rpc/rpc-service.js';
+import type { TargetRuntime } from '../src/target/rpc/target-runtime.js';
 import type { LogLevel } from '../src/target/target-context.js';
 import { NvmfTarget } from '../src/target/target.js';
 import {
   TCP_TRANSPORT_OPTIONS,
-  TcpListener,
   formatListenUrl,
   parseListenUrl,
   type TcpOptionInfo,
@@ -29,19 +34,26 @@ const DEFAULT_NQN = 'nqn.2016-06.io.nvmekit:cnode1';
 const DEFAULT_LISTEN = 'tcp://127.0.0.1:4420';
 const DEFAULT_MALLOC = '256M:512';
 
-/** Namespace back ends, by flag. */
-const BDEV_KINDS = {
-  malloc: (sizeBytes: number, blockSize: number, index: number): BlockDevice =>
-    new MallocBlockDevice({ name: `Malloc${index}`, numBlocks: sizeBytes / blockSize, blockSize }),
-  null: (sizeBytes: number, blockSize: number, index: number): BlockDevice =>
-    new NullBlockDevice({ name: `Null${index}`, numBlocks: sizeBytes / blockSize, blockSize }),
-} as const;
-type BdevKind = keyof typeof BDEV_KINDS;
-
-interface NamespaceSpec {
-  kind: BdevKind;
+/** A namespace asked for by flag: a RAM or null device of a size, or a file. */
+interface SizedSpec {
   sizeBytes: number;
   blockSize: number;
+}
+type NamespaceSpec = ({ kind: 'malloc' } & SizedSpec) | ({ kind: 'null' } & SizedSpec) | { kind: 'file'; filename: string; blockSize?: number };
+
+type SpecOf<K extends NamespaceSpec['kind']> = Extract<NamespaceSpec, { kind: K }>;
+
+/** Namespace back ends, by flag: each creates its device in the registry (so RPC lists and saves it). @returns the name */
+const BDEV_KINDS: { readonly [K in NamespaceSpec['kind']]: (bdevs: BdevRegistry, spec: SpecOf<K>, index: number) => Promise<string> } = {
+  malloc: async (bdevs, s, index) => bdevs.createMalloc({ name: `Malloc${index}`, numBlocks: s.sizeBytes / s.blockSize, blockSize: s.blockSize }),
+  null: async (bdevs, s, index) => bdevs.createNull({ name: `Null${index}`, numBlocks: s.sizeBytes / s.blockSize, blockSize: s.blockSize }),
+  file: (bdevs, s, index) => bdevs.createAio({ name: `AIO${index}`, filename: s.filename, blockSize: s.blockSize }),
+};
+
+/** Creates the device of one namespace flag. @returns its name */
+function createBdev(bdevs: BdevRegistry, spec: NamespaceSpec, index: number): Promise<string> {
+  const create = BDEV_KINDS[spec.kind] as (bdevs: BdevRegistry, spec: NamespaceSpec, index: number) => Promise<string>;
+  return create(bdevs, spec, index);
 }
 
 /** Core options whose ConfigError keys name a flag of this tool. */
@@ -64,6 +76,10 @@ const LISTEN_FAILURES: Readonly<Record<string, string>> = {
 
 interface TargetFlags {
   listen?: string[];
+  rpcSocket?: string;
+  waitForRpc?: boolean;
+  config?: string;
+  json?: string;
   nqn: string;
   serial?: string;
   model?: string;
@@ -96,7 +112,7 @@ function argParser<T>(parse: (text: string) => T): (text: string) => T {
 }
 
 /** `SIZE[:BS]`: bytes (64M, 1G, 512k, 4096...) and the block size (default 512). */
-function parseNamespaceSpec(kind: BdevKind, text: string): NamespaceSpec {
+function parseNamespaceSpec(kind: 'malloc' | 'null', text: string): NamespaceSpec {
   const [sizeText, bsText, extra] = text.split(':');
   if (extra !== undefined || !sizeText) throw new ConfigError(`--${kind}`, `expected SIZE[:BS] like 64M or 1G:4096, got '${text}'`);
   const sizeBytes = parseSize(sizeText, `--${kind}`);
@@ -108,12 +124,18 @@ function parseNamespaceSpec(kind: BdevKind, text: string): NamespaceSpec {
   return { kind, sizeBytes, blockSize };
 }
 
+const NAMESPACE_PARSERS: Readonly<Record<NamespaceSpec['kind'], (text: string) => NamespaceSpec>> = {
+  malloc: (text) => parseNamespaceSpec('malloc', text),
+  null: (text) => parseNamespaceSpec('null', text),
+  file: (text) => ({ kind: 'file', ...parseFileSpec(text, '--file') }),
+};
+
 const namespaces: NamespaceSpec[] = [];
 
-function namespaceOption(kind: BdevKind, what: string): Option {
-  return new Option(`--${kind} <SIZE[:BS]>`, `${what}; repeatable, one namespace each, NSIDs in flag order`).argParser(
+function namespaceOption(kind: NamespaceSpec['kind'], syntax: string, what: string): Option {
+  return new Option(`--${kind} <${syntax}>`, `${what}; repeatable, one namespace each, NSIDs in flag order`).argParser(
     argParser((text) => {
-      namespaces.push(parseNamespaceSpec(kind, text));
+      namespaces.push(NAMESPACE_PARSERS[kind](text));
       return namespaces;
     }),
   );
@@ -123,14 +145,15 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 
 const program = createProgram(
   NAME,
-  "Serve NVMe-oF over TCP: one subsystem of RAM or null namespaces, like SPDK's nvmf_tgt (or Linux nvmet) set up for a test.",
+  "Serve NVMe-oF over TCP like SPDK's nvmf_tgt: subsystems of RAM, null or file namespaces from flags, from a saved configuration (-c), or set up at run time over JSON-RPC (nvme-rpc).",
 )
   .addOption(
     new Option('--listen <tcp://ADDR:PORT>', `address to listen on; repeatable; IPv6 as tcp://[::1]:4420; port 0 picks a free port (default ${DEFAULT_LISTEN})`)
       .argParser(collect),
   )
-  .addOption(namespaceOption('malloc', `a RAM namespace of SIZE bytes with BS-byte blocks (SPDK bdev_malloc_create) (default ${DEFAULT_MALLOC} when no namespace is given)`))
-  .addOption(namespaceOption('null', 'a null namespace: writes discarded, reads return zeros (SPDK bdev_null_create)'))
+  .addOption(namespaceOption('malloc', 'SIZE[:BS]', `a RAM namespace of SIZE bytes with BS-byte blocks (SPDK bdev_malloc_create) (default ${DEFAULT_MALLOC} when no namespace is given)`))
+  .addOption(namespaceOption('null', 'SIZE[:BS]', 'a null namespace: writes discarded, reads return zeros (SPDK bdev_null_create)'))
+  .addOption(namespaceOption('file', 'PATH[:BS]', 'a namespace on a file or block device, BS-byte blocks (default 512) (SPDK bdev_aio_create)'))
   .option('--nqn <nqn>', 'subsystem NQN', DEFAULT_NQN)
   .option('--serial <sn>', 'serial number (Identify SN; SPDK nvmf_create_subsystem -s)')
   .option('--model <mn>', 'model number (Identify MN; SPDK nvmf_create_subsystem -d)')
@@ -155,13 +178,21 @@ for (const o of TCP_TRANSPORT_OPTIONS) {
 }
 
 program
+  .option('-r, --rpc-socket <path>', 'JSON-RPC socket (mode 0600) for nvme-rpc and rpc.py-style clients', DEFAULT_RPC_SOCKET)
+  .option('--wait-for-rpc', 'start only the RPC socket; set up (config, flags) when framework_start_init is called')
+  .option('-c, --config <file>', "configuration to load at start, SPDK's save_config format (nvme-rpc save_config > cfg.json)")
+  .addOption(new Option('--json <file>', 'same as --config').hideHelp())
   .option('-v, --verbose', 'log connections and errors to stderr; twice (-vv) for every failed command too', (_v, n: number) => n + 1, 0)
   .addHelpText(
     'after',
     `
 Prints one line per listener once it accepts connections:
   ready: trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:4420 subnqn:${DEFAULT_NQN}
-and runs until SIGINT or SIGTERM, then closes every connection and exits 0.
+and one for the RPC socket:
+  rpc: /var/tmp/nvmekit.sock
+and runs until SIGINT or SIGTERM, then closes every connection, removes the socket and exits 0.
+With --config or --wait-for-rpc, subsystems come from the configuration and RPC calls; the
+flags add their subsystem too when a namespace flag (--malloc, --null, --file) is given.
 The discovery subsystem (nqn.2014-08.org.nvmexpress.discovery) is served on every listener.
 
 Examples:
@@ -171,10 +202,14 @@ Examples:
       ns 1 a 1 GiB null device, ns 2 a 64 MiB RAM device with 4 KiB blocks, on all IPv4 and IPv6 addresses
   ${NAME} --listen tcp://127.0.0.1:0 --allow-host nqn.2014-08.org.nvmexpress:uuid:6b1f5a3e-2f0e-4a63-9d8e-0c4c2c1b7d10
       a free port, printed in the ready line; only that host may connect
+  ${NAME} -c cfg.json -r /tmp/tgt.sock
+      the subsystems of a saved configuration; nvme-rpc -s /tmp/tgt.sock changes them at run time
+  ${NAME} --file /var/tmp/disk.img:4096
+      one namespace on a file with 4 KiB blocks; completed writes are in the file
   ${NAME} --no-c2h-success --in-capsule-data-size 8192 -v
       Linux nvmet-like completions (a CapsuleResp after every read), 8 KiB in-capsule writes, connection log
 
-Exit status: 0 stopped by a signal, 1 a listen address could not be bound, 2 bad flags.`,
+Exit status: 0 stopped by a signal, 1 a listen address or the RPC socket could not be taken, 2 bad flags or configuration.`,
   );
 
 function transportOptions(flags: TargetFlags): Partial<TcpTransportOptions> {
@@ -186,13 +221,13 @@ function transportOptions(flags: TargetFlags): Partial<TcpTransportOptions> {
   return out as Partial<TcpTransportOptions>;
 }
 
-/** Runs `build`, renaming the keys of its ConfigErrors to this tool's flags (or to `flag`). */
-function asFlags<T>(build: () => T, flag?: string): T {
+/** Runs `build`, renaming the keys of its ConfigErrors to this tool's flags. */
+function asFlags<T>(build: () => T): T {
   try {
     return build();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    const renamed = flag ?? FLAG_OF_KEY[err.key];
+    const renamed = FLAG_OF_KEY[err.key];
     if (renamed === undefined) throw err;
     throw new ConfigError(renamed, err.message.slice(err.key.length + 2));
   }
@@ -212,39 +247,100 @@ function waitForSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/** Builds the subsystem the flags describe, through the same runtime the RPC methods use. */
+async function buildFlagSubsystem(rt: TargetRuntime, flags: TargetFlags): Promise<void> {
+  const addresses = (flags.listen ?? [DEFAULT_LISTEN]).map((url) => parseListenUrl(url, '--listen'));
+  const specs = namespaces.length > 0 ? namespaces : [parseNamespaceSpec('malloc', DEFAULT_MALLOC)];
+  if (!rt.tcp) asFlags(() => rt.createTcpTransport(transportOptions(flags)));
+  const subsystem = asFlags(() =>
+    rt.target.createSubsystem({
+      nqn: flags.nqn,
+      serialNumber: flags.serial,
+      modelNumber: flags.model,
+      allowAnyHost: flags.allowHost === undefined,
+      hosts: flags.allowHost,
+      explicitListeners: true,
+    }),
+  );
+  for (const [i, spec] of specs.entries()) {
+    const name = await createBdev(rt.bdevs, spec, i).catch((err: unknown) => {
+      throw err instanceof ConfigError && !err.key.startsWith('--') ? new ConfigError(`--${spec.kind}`, err.message) : err;
+    });
+    subsystem.addNamespace(rt.bdevs.get(name)!);
+  }
+  for (const addr of addresses) {
+    await rt.addListener(subsystem, addr).catch((err: unknown) => {
+      if (!(err instanceof TransportError)) throw err;
+      throw new Error(`cannot listen on ${formatListenUrl(addr)}: ${LISTEN_FAILURES[err.code ?? ''] ?? err.message}`);
+    });
+  }
+}
+
+/** Applies the configuration file. @throws ConfigError naming --config */
+async function loadConfigFile(rpc: RpcService, path: string): Promise<void> {
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError('--config', `cannot read ${path}: ${(err as Error).message}`);
+  }
+  await rpc.loadConfig(config).catch((err: unknown) => {
+    throw new ConfigError('--config', `${path}: ${(err as Error).message}`);
+  });
+}
+
+/** One ready line per (subsystem, listener), as hosts would address them. */
+function printReady(rt: TargetRuntime): void {
+  for (const s of rt.target.subsystems.values()) {
+    if (s.subtype !== 'nvme') continue;
+    for (const l of s.listeners) process.stdout.write(`ready: ${formatListener(l)} subnqn:${s.nqn}\n`);
+  }
+}
+
+/**
+ * Opens the RPC socket. A live target on a path given with -r is an error (and
+ * with --wait-for-rpc, which needs the socket); on the default path it only
+ * turns RPC off, so several targets can run side by side.
+ */
+async function openRpc(rpc: RpcService, flags: TargetFlags, required: boolean): Promise<void> {
+  const path = flags.rpcSocket ?? DEFAULT_RPC_SOCKET;
+  try {
+    await rpc.listen(path);
+  } catch (err) {
+    const reason = (err as Error).message.replace(/^rpc-socket: /, '');
+    if (required || !(err instanceof ConfigError)) throw new Error(`RPC socket ${reason}`);
+    process.stderr.write(`${NAME}: [warn] ${reason}; JSON-RPC is off (give -r PATH)\n`);
+    return;
+  }
+  process.stdout.write(`rpc: ${path}\n`);
+}
+
 async function serve(flags: TargetFlags): Promise<void> {
   const log = logger(flags.verbose);
-  const urls = flags.listen ?? [DEFAULT_LISTEN];
-  const addresses = urls.map((url) => parseListenUrl(url, '--listen'));
-  const specs = namespaces.length > 0 ? namespaces : [parseNamespaceSpec('malloc', DEFAULT_MALLOC)];
+  const configPath = flags.config ?? flags.json;
+  const flagSubsystem = (configPath === undefined && !flags.waitForRpc) || namespaces.length > 0;
+  const socketRequired = program.getOptionValueSource('rpcSocket') === 'cli' || flags.waitForRpc === true;
   const signal = waitForSignal();
   const target = asFlags(() => new NvmfTarget({ log, maxIoQueuesPerController: flags.maxIoQpairsPerCtrlr }));
-  const listener = asFlags(() => new TcpListener(target, { log, ...transportOptions(flags) }));
+  const rpc = new RpcService({
+    target,
+    bdevs: new BdevRegistry(target, log),
+    log,
+    // Skipped parts of a configuration are worth a line whatever the verbosity.
+    report: (msg) => process.stderr.write(`${NAME}: [warn] ${msg}\n`),
+    state: 'startup',
+    onStartInit: async () => {
+      if (configPath !== undefined) await loadConfigFile(rpc, configPath);
+      if (flagSubsystem) await buildFlagSubsystem(rpc.runtime, flags);
+      printReady(rpc.runtime);
+    },
+  });
   try {
-    const subsystem = asFlags(() =>
-      target.createSubsystem({
-        nqn: flags.nqn,
-        serialNumber: flags.serial,
-        modelNumber: flags.model,
-        allowAnyHost: flags.allowHost === undefined,
-        hosts: flags.allowHost,
-      }),
-    );
-    specs.forEach((spec, i) => {
-      const bdev = asFlags(() => BDEV_KINDS[spec.kind](spec.sizeBytes, spec.blockSize, i), `--${spec.kind}`);
-      subsystem.addNamespace(bdev);
-    });
-    for (const addr of addresses) {
-      const bound = await listener.listen(addr).catch((err: unknown) => {
-        if (!(err instanceof TransportError)) throw err;
-        throw new Error(`cannot listen on ${formatListenUrl(addr)}: ${LISTEN_FAILURES[err.code ?? ''] ?? err.message}`);
-      });
-      process.stdout.write(`ready: ${formatListener(bound)} subnqn:${subsystem.nqn}\n`);
-    }
+    if (!flags.waitForRpc) await rpc.runtime.startInit();
+    await openRpc(rpc, flags, socketRequired);
     log('info', `stopping on ${await signal}`);
   } finally {
-    await listener.close();
-    target.close();
+    await rpc.close();
   }
 }
 
