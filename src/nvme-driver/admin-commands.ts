@@ -2,7 +2,19 @@
  * Admin commands with typed results (SPDK's nvme_ctrlr_cmd.c): each builds its
  * SQE with the spec layouts and runs it on the admin queue pair.
  */
-import { Abort, encodeCommand, GetFeatures, GetLogPage, Identify, KeepAlive, SetFeatures } from '../spec/commands.js';
+import {
+  Abort,
+  CreateIoCq,
+  CreateIoSq,
+  DeleteIoCq,
+  DeleteIoSq,
+  encodeCommand,
+  GetFeatures,
+  GetLogPage,
+  Identify,
+  KeepAlive,
+  SetFeatures,
+} from '../spec/commands.js';
 import { IDENTIFY_DATA_SIZE } from '../spec/identify.js';
 import { SQE_SIZE } from '../spec/sqe.js';
 import type { QueuePair, RawCompletion } from './queue-pair.js';
@@ -102,6 +114,27 @@ export class AdminCommands {
   /** Abort: asks the controller to abort command `cid` on queue `sqid`; dword 0 bit 0 set means it was not. */
   async abort(sqid: number, cid: number): Promise<number> {
     return (await this.run(encodeCommand(Abort, sqe(), { sqid, cid }))).cdw0;
+  }
+
+  /**
+   * Create I/O Completion Queue (PCIe) at device address `iova`, physically
+   * contiguous; `iv` is its MSI-X vector, or null for a polled queue.
+   */
+  async createIoCq(qid: number, qsize: number, iova: number, iv: number | null): Promise<void> {
+    await this.run(encodeCommand(CreateIoCq, sqe(), { qid, qsize, prp1: iova, pc: true, ien: iv !== null, iv: iv ?? 0 }));
+  }
+
+  /** Create I/O Submission Queue (PCIe) at device address `iova`, posting to CQ `cqid`. */
+  async createIoSq(qid: number, qsize: number, iova: number, cqid: number): Promise<void> {
+    await this.run(encodeCommand(CreateIoSq, sqe(), { qid, qsize, prp1: iova, pc: true, cqid }));
+  }
+
+  async deleteIoSq(qid: number): Promise<void> {
+    await this.run(encodeCommand(DeleteIoSq, sqe(), { qid }));
+  }
+
+  async deleteIoCq(qid: number): Promise<void> {
+    await this.run(encodeCommand(DeleteIoCq, sqe(), { qid }));
   }
 
   private run(cmd: Buffer, data: Buffer | null = null): Promise<RawCompletion> {

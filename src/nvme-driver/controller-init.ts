@@ -285,13 +285,15 @@ async function enable(c: InitContext): Promise<InitState> {
   const css = cap.css & CapCss.IO_COMMAND_SETS ? CcCss.ALL_IO_COMMAND_SETS : cap.css & CapCss.NVM ? CcCss.NVM : CcCss.ADMIN_ONLY;
   // 4 KiB host pages (MPS 0) unless the controller's minimum is larger.
   const cc = encodeCc({ en: true, css, mps: cap.mpsmin, ams: 0, shn: 0, iosqes: 6, iocqes: 4 });
+  c.tctrl.enable?.();
   await c.regs.write32(Register.CC, cc);
   return 'ENABLE_WAIT_FOR_READY_1';
 }
 
 async function identify(c: InitContext): Promise<InitState> {
   c.data = parseIdentifyController(await c.adminCommands.identify(Cns.CONTROLLER));
-  c.isDiscovery = c.data.cntrltype === ControllerType.DISCOVERY || c.subnqn === DISCOVERY_NQN;
+  // A PCIe transport ID has no subnqn: only fabrics default to the discovery subsystem.
+  c.isDiscovery = c.data.cntrltype === ControllerType.DISCOVERY || (c.tctrl.fabrics && c.subnqn === DISCOVERY_NQN);
   if (!c.tctrl.fabrics) c.cntlid = c.data.cntlid;
   else if (c.data.cntlid !== c.cntlid) c.trace(`Identify CNTLID ${c.data.cntlid} differs from the Connect CNTLID ${c.cntlid}`);
   if (c.data.mdts > 0) c.maxTransferSize = 2 ** c.data.mdts * memoryPageSize(c.cap.mpsmin);

@@ -18,9 +18,9 @@ import type { TransportController } from '../transport/transport.js';
 import type { AdminCommands, GetLogPageOptions, SetFeaturesOptions } from './admin-commands.js';
 import type { AsyncEvent, AsyncEventRequests } from './async-events.js';
 import { initialize, InitContext } from './controller-init.js';
-import type { QpairDescriptor } from './descriptor.js';
+import { SHARED_QPAIR_FAILED, SHARED_QPAIR_READY, type QpairDescriptor, type SharedQpairDescriptor } from './descriptor.js';
 import { inCapsuleDataSizeOf } from './fabrics.js';
-import { openIoQpair } from './io-qpair.js';
+import { createIoQueues, deleteIoQueues, openIoQpair } from './io-qpair.js';
 import type { Namespace } from './namespace.js';
 import { scanNamespaces } from './namespace-scan.js';
 import { resolveOptions, type ControllerOptions, type ResolvedOptions } from './options.js';
@@ -93,6 +93,10 @@ export class Controller extends EventEmitter {
   private readonly ioQpairs = new Map<number, QueuePair>();
   /** QIDs held by queue pairs or descriptors. */
   private readonly usedQids = new Set<number>();
+  /** PCIe queue pairs described to other threads: how to free their rings, and whether creating them worked. */
+  private readonly sharedQpairs = new Map<number, { release: () => void; created: Promise<boolean> }>();
+  /** Shared queue pairs being deleted after `releaseQpairDescriptor`. */
+  private readonly sharedTeardowns = new Set<Promise<void>>();
   private readonly keepAliveTimer: NodeJS.Timeout | undefined;
   private keepAliveOutstanding = false;
   private detaching: Promise<DetachReport> | null = null;
@@ -164,6 +168,7 @@ export class Controller extends EventEmitter {
           this.usedQids.delete(qid);
         },
       },
+      this.admin,
     );
     this.ioQpairs.set(qid, qp);
     return qp;
@@ -172,13 +177,18 @@ export class Controller extends EventEmitter {
   /**
    * Reserves a QID for a queue pair another thread will open with
    * `attachQpair(desc)`. The QID stays taken until `releaseQpairDescriptor`.
+   * On PCIe this thread allocates the rings and creates the queues on the
+   * controller (the other thread waits for that); free the queue pair in its
+   * thread before `detach()`, which deletes the queues and frees the rings.
    */
   allocQpairDescriptor(opts: IoQpairOptions = {}): QpairDescriptor {
-    if (!this.tctrl.fabrics) {
-      throw new ConfigError('trtype', `queue pair descriptors need a fabrics transport; ${this.trid.trtype} is not one`);
+    if (!this.tctrl.fabrics && !this.tctrl.reserveSharedQpair) {
+      throw new ConfigError('trtype', `the ${this.trid.trtype} transport cannot share queue pairs with other threads`);
     }
     const qsize = this.checkIoQpair(opts);
     const o = this.options;
+    const qid = this.reserveQid();
+    const shared = this.tctrl.fabrics ? {} : { shared: this.shareQpair(qid, qsize) };
     return {
       trid: formatTransportId(this.trid),
       trtype: this.trid.trtype,
@@ -186,7 +196,7 @@ export class Controller extends EventEmitter {
       subnqn: this.subnqn,
       hostnqn: o.hostnqn,
       hostid: o.hostid,
-      qid: this.reserveQid(),
+      qid,
       qsize,
       headerDigest: o.headerDigest,
       dataDigest: o.dataDigest,
@@ -194,12 +204,29 @@ export class Controller extends EventEmitter {
       connectTimeoutMs: o.connectTimeoutMs,
       maxTransferSize: Number.isFinite(this.maxTransferSize) ? this.maxTransferSize : 0,
       ...(this.inCapsuleDataSize === undefined ? {} : { inCapsuleDataSize: this.inCapsuleDataSize }),
+      ...shared,
     };
   }
 
-  /** Gives a descriptor's QID back (after the queue pair it described was freed). */
+  /**
+   * Gives a descriptor's QID back (after the queue pair it described was
+   * freed); on PCIe once its queues are deleted and its rings freed.
+   */
   releaseQpairDescriptor(desc: QpairDescriptor): void {
-    if (desc.cntlid === this.cntlid) this.usedQids.delete(desc.qid);
+    if (desc.cntlid !== this.cntlid) return;
+    const shared = this.sharedQpairs.get(desc.qid);
+    if (!shared) {
+      this.usedQids.delete(desc.qid);
+      return;
+    }
+    this.sharedQpairs.delete(desc.qid);
+    const teardown = this.dropSharedQpair(desc.qid, shared)
+      .catch((err: Error) => this.init.trace(`deleting shared I/O queue ${desc.qid} failed: ${err.message}`))
+      .finally(() => {
+        this.usedQids.delete(desc.qid);
+        this.sharedTeardowns.delete(teardown);
+      });
+    this.sharedTeardowns.add(teardown);
   }
 
   /** Identify with any CNS: the raw 4096 bytes. */
@@ -275,6 +302,9 @@ export class Controller extends EventEmitter {
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
     this.aer?.stop();
     for (const qp of [...this.ioQpairs.values()]) await qp.free().catch(collect);
+    for (const [qid, shared] of [...this.sharedQpairs]) await this.dropSharedQpair(qid, shared).catch(collect);
+    this.sharedQpairs.clear();
+    await Promise.all(this.sharedTeardowns);
     let shutdown: DetachReport['shutdown'] = 'skipped';
     if (this.failedReason === null && this.adminQp.failedReason === null) {
       shutdown = await this.shutdown().catch((err: unknown) => {
@@ -307,6 +337,37 @@ export class Controller extends EventEmitter {
     } catch (err) {
       if (err === expired) return 'timeout';
       throw err;
+    }
+  }
+
+  /** Rings for a queue pair another thread drives, and Create I/O CQ/SQ for it in the background. */
+  private shareQpair(qid: number, qsize: number): SharedQpairDescriptor {
+    let reservation;
+    try {
+      reservation = this.tctrl.reserveSharedQpair!({ qid, qsize, headerDigest: false, dataDigest: false, connectTimeoutMs: this.options.connectTimeoutMs });
+    } catch (err) {
+      this.usedQids.delete(qid);
+      throw err;
+    }
+    const state = new Int32Array(new SharedArrayBuffer(4));
+    const created = createIoQueues(this.admin, qid, qsize, reservation.queueMemory).then(
+      () => (Atomics.store(state, 0, SHARED_QPAIR_READY), true),
+      (err: Error) => {
+        this.init.trace(`creating shared I/O queue ${qid} failed: ${err.message}`);
+        Atomics.store(state, 0, SHARED_QPAIR_FAILED);
+        return false;
+      },
+    );
+    this.sharedQpairs.set(qid, { release: reservation.release, created });
+    return { share: reservation.share, state };
+  }
+
+  /** Deletes a shared queue pair's queues on the controller (once created), then frees its rings. */
+  private async dropSharedQpair(qid: number, shared: { release: () => void; created: Promise<boolean> }): Promise<void> {
+    try {
+      if (await shared.created) await deleteIoQueues(this.admin, qid);
+    } finally {
+      shared.release();
     }
   }
 

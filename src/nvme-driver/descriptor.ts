@@ -2,11 +2,15 @@
  * Queue-pair descriptors: a plain, structured-cloneable description of an I/O
  * queue pair that a controller reserved, so another thread (a perf worker)
  * can open the queue itself and join the controller's association with
- * Fabrics Connect and the controller's CNTLID.
+ * Fabrics Connect and the controller's CNTLID. On PCIe the controller's
+ * thread creates the queues and the descriptor carries the ring and doorbell
+ * addresses (process-wide mappings) and a shared flag that says when the
+ * queues exist.
  */
-import { ConfigError } from '../spec/errors.js';
+import { ConfigError, TransportError } from '../spec/errors.js';
 import { openIoQpair } from './io-qpair.js';
-import type { QueuePair } from './queue-pair.js';
+import { QueuePair } from './queue-pair.js';
+import { sleep } from './wait.js';
 import { parseTransportId, type TrType } from './transport-id.js';
 import { createTransportController } from './transports.js';
 
@@ -31,7 +35,23 @@ export interface QpairDescriptor {
   maxTransferSize: number;
   /** In-capsule write data the controller accepts on I/O queues (from IOCCSZ), when it reports it. */
   inCapsuleDataSize?: number;
+  /** Memory-mapped transports (PCIe): the queue pair the controller's thread set up. */
+  shared?: SharedQpairDescriptor;
 }
+
+/** A PCIe queue pair in a descriptor. */
+export interface SharedQpairDescriptor {
+  /** The transport's `SharedQpairReservation.share`. */
+  share: unknown;
+  /**
+   * Over a SharedArrayBuffer: 0 while Create I/O CQ/SQ run on the controller's
+   * thread, then `SHARED_QPAIR_READY` or `SHARED_QPAIR_FAILED`.
+   */
+  state: Int32Array;
+}
+
+export const SHARED_QPAIR_READY = 1;
+export const SHARED_QPAIR_FAILED = -1;
 
 /** Options that cannot travel in a descriptor. */
 export interface AttachOptions {
@@ -47,8 +67,17 @@ export interface AttachOptions {
 export async function attachQpair(desc: QpairDescriptor, opts: AttachOptions = {}): Promise<QueuePair> {
   const tctrl = createTransportController(parseTransportId(desc.trid));
   if (!tctrl.fabrics) {
-    await tctrl.close();
-    throw new ConfigError('trtype', `queue pair descriptors need a fabrics transport; ${desc.trtype} is not one`);
+    if (!desc.shared || !tctrl.attachSharedQpair) {
+      await tctrl.close();
+      throw new ConfigError('trtype', `this ${desc.trtype} descriptor carries no shared queue pair`);
+    }
+    await sharedQpairCreated(desc);
+    return new QueuePair(tctrl.attachSharedQpair(desc.shared.share), {
+      commandTimeoutMs: desc.commandTimeoutMs,
+      maxTransferSize: desc.maxTransferSize || Infinity,
+      trace: opts.trace,
+      onFree: () => tctrl.close(),
+    });
   }
   return openIoQpair(tctrl, desc, {
     commandTimeoutMs: desc.commandTimeoutMs,
@@ -56,4 +85,19 @@ export async function attachQpair(desc: QpairDescriptor, opts: AttachOptions = {
     trace: opts.trace,
     onFree: () => tctrl.close(),
   });
+}
+
+/** Waits (without blocking the thread) until the controller's thread created the queues. */
+async function sharedQpairCreated(desc: QpairDescriptor): Promise<void> {
+  const state = desc.shared!.state;
+  const deadline = Date.now() + desc.connectTimeoutMs;
+  while (Atomics.load(state, 0) === 0 && Date.now() < deadline) await sleep(1);
+  const value = Atomics.load(state, 0);
+  if (value === SHARED_QPAIR_READY) return;
+  throw new TransportError(
+    value === SHARED_QPAIR_FAILED
+      ? `creating I/O queue ${desc.qid} on the controller failed (see the controller's thread)`
+      : `I/O queue ${desc.qid} was not created within ${desc.connectTimeoutMs} ms`,
+    value === SHARED_QPAIR_FAILED ? 'EIO' : 'ETIMEDOUT',
+  );
 }

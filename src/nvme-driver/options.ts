@@ -38,6 +38,11 @@ export interface ControllerOptions {
   commandTimeoutMs?: number;
   /** Give up opening a queue pair (transport connect plus Fabrics Connect) after this long. Default 10000. */
   connectTimeoutMs?: number;
+  /**
+   * PCIe: I/O queues complete through MSI-X interrupts (an eventfd read by
+   * libuv) instead of being polled (SPDK's `enable_interrupts`). Default false.
+   */
+  enableInterrupts?: boolean;
   /** Receives controller state transitions and every command and completion, in SPDK's log format. */
   trace?: (line: string) => void;
 }
@@ -56,6 +61,7 @@ export const DEFAULT_OPTIONS = {
   dataDigest: false,
   commandTimeoutMs: 30_000,
   connectTimeoutMs: 10_000,
+  enableInterrupts: false,
 } as const;
 
 /** Integer options and their ranges (queue sizes per the spec's 16-bit, 0-based fields). */

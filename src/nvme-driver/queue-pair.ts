@@ -50,6 +50,12 @@ export interface QueuePairOptions {
   onTimeout?: (sqid: number, cid: number, opc: number) => void;
   /** The transport reported a fatal error (after every command was failed). */
   onFatal?: (err: Error) => void;
+  /**
+   * `free()` is about to close the transport queue pair (its commands already
+   * failed): PCIe deletes the SQ and CQ on the controller here, before the
+   * transport frees their memory.
+   */
+  beforeClose?: () => Promise<void>;
   /** `free()` closed the transport queue pair: the owner may reuse the QID or release more. */
   onFree?: () => void | Promise<void>;
 }
@@ -262,9 +268,13 @@ export class QueuePair implements QpairEvents {
       this.failAll(new TransportError(`queue pair qid:${this.qid} was freed`, 'ECANCELED'), true);
     }
     try {
-      await this.tq.close();
+      await this.opts.beforeClose?.();
     } finally {
-      await this.opts.onFree?.();
+      try {
+        await this.tq.close();
+      } finally {
+        await this.opts.onFree?.();
+      }
     }
   }
 

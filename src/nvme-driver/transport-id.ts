@@ -41,8 +41,8 @@ export const DEFAULT_TRSVCID = '4420';
 const TRTYPES: readonly TrType[] = ['TCP', 'RDMA', 'PCIe'];
 const ADRFAMS: readonly AdrFam[] = ['IPv4', 'IPv6', 'IB', 'FC', 'INTRA_HOST'];
 const IP_FAMILY: Partial<Record<AdrFam, number>> = { IPv4: 4, IPv6: 6 };
-/** PCI address: optional 4-hex-digit domain, then bus:device.function. */
-const BDF_RE = /^(?:([0-9a-f]{1,4}):)?([0-9a-f]{1,2}):([0-9a-f]{1,2})\.([0-7])$/i;
+/** PCI address: optional 4-hex-digit domain, then bus:device.function; `.` may stand for `:` (the fio plugin's `0000.04.00.0`). */
+const BDF_RE = /^(?:([0-9a-f]{1,4})[:.])?([0-9a-f]{1,2})[:.]([0-9a-f]{1,2})\.([0-7])$/i;
 const NSID_MAX = 0xfffffffe;
 
 type Keys = keyof TransportId;

@@ -38,12 +38,43 @@ export interface QpairConnectOptions {
   /** Give up connecting after this long. */
   connectTimeoutMs: number;
   /**
+   * PCIe I/O queues: complete through an interrupt (MSI-X) instead of being
+   * polled; the transport then delivers completions on its own. Ignored elsewhere.
+   */
+  interrupts?: boolean;
+  /**
    * I/O queues on fabrics: the largest write payload the controller accepts
    * inside a command capsule, in bytes: IOCCSZ * 16 - 64 from Identify
    * Controller. Ignored for the admin queue (NVMe/TCP fixes 8 KiB there).
    * When absent the transport assumes a default (TCP: 4096, SPDK's target default).
    */
   inCapsuleDataSize?: number;
+}
+
+/**
+ * Where a memory-mapped transport (PCIe) put a queue pair's rings: the driver
+ * creates the queues on the controller with Create I/O CQ / Create I/O SQ
+ * pointing there, and deletes them before the transport frees the memory.
+ */
+export interface QueueMemory {
+  /** Device address of the submission queue (physically contiguous). */
+  readonly sqIova: number;
+  /** Device address of the completion queue (physically contiguous). */
+  readonly cqIova: number;
+  /** MSI-X vector the CQ interrupts on, or null for a polled CQ (IEN = 0). */
+  readonly interruptVector: number | null;
+}
+
+/**
+ * A PCIe queue pair whose rings the controller's thread sets up and another
+ * thread drives (a perf worker): `share` is structured-cloneable and goes to
+ * that thread, which opens it with `attachSharedQpair`.
+ */
+export interface SharedQpairReservation {
+  readonly queueMemory: QueueMemory;
+  readonly share: unknown;
+  /** Frees the rings, after the queues were deleted on the controller. */
+  release(): void;
 }
 
 /** One transport-level queue pair (a TCP connection, an RDMA QP, a PCIe SQ/CQ pair). */
@@ -57,6 +88,8 @@ export interface TransportQpair {
   readonly inCapsuleDataSize: number;
   /** Largest data transfer of one command this transport accepts, in bytes. */
   readonly maxTransferSize: number;
+  /** PCIe: the rings that Create I/O CQ / SQ point at; absent on fabrics. */
+  readonly queueMemory?: QueueMemory;
   /** Where completions and fatal errors go. Set by the driver before the first `submit`. */
   events: QpairEvents;
   /**
@@ -95,6 +128,16 @@ export interface TransportController {
   readonly fabrics: boolean;
   /** Memory-mapped registers; absent on fabrics. */
   readonly registers?: RegisterAccess;
+  /**
+   * Memory-mapped controllers: called in the ENABLE state, after the admin
+   * queue pair exists and just before CC.EN = 1, so the transport can program
+   * AQA, ASQ and ACQ (SPDK's `nvme_transport_ctrlr_enable`).
+   */
+  enable?(): void;
+  /** Memory-mapped transports: rings for a queue pair another thread will drive (see `SharedQpairReservation`). */
+  reserveSharedQpair?(opts: QpairConnectOptions): SharedQpairReservation;
+  /** In the other thread: the queue pair a reservation's `share` describes, over the same memory. */
+  attachSharedQpair?(share: unknown): TransportQpair;
   /** Opens queue pair `opts.qid` at the transport level (socket + ICReq, rdma_cm connect, SQ/CQ rings). */
   connectQpair(opts: QpairConnectOptions): Promise<TransportQpair>;
   /** Releases controller-wide transport resources (after every queue pair is closed). */

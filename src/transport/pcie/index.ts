@@ -1,0 +1,13 @@
+/**
+ * NVMe over PCIe through VFIO, in user space. Importing this module registers
+ * trtype `PCIe`; koffi and the device are only touched when a controller is
+ * connected.
+ */
+import { registerTransport } from '../transport.js';
+import { pcieTransport } from './pcie-controller.js';
+
+registerTransport(pcieTransport);
+
+export { pcieTransport, PcieController, PCIE_MAX_TRANSFER_SIZE, type PcieDevice } from './pcie-controller.js';
+export { PcieQpair, qpairLayout, type PcieQpairConfig, type QpairLayout } from './pcie-qpair.js';
+export { listNvmeFunctions, readPciFunction, vfioBindCommands, vfioGroupOf, NVME_CLASS_CODE, type PciFunction } from './pci-sysfs.js';

@@ -1,0 +1,101 @@
+#!/bin/sh
+# nvmekit's PCIe transport (VFIO, user space) against QEMU's NVMe controller behind the emulated
+# intel-iommu: nvme-identify over trtype:PCIe; pcie-io.mjs writes, reads and verifies 1000 random
+# 4 KiB and 1000 random 128 KiB blocks (multi-page PRP lists) through 2 I/O queue pairs, first with
+# MSI-X interrupts (nothing polls the I/O queues, so a lost interrupt fails the step), then in poll
+# mode, measures polled 4 KiB read latency and IOPS, detaches (CC.SHN); nvme-perf randrw over PCIe with
+# 1 and 2 workers (queue pairs created by the main thread, driven by the workers); then the controller goes back to the
+# kernel nvme driver and /dev/nvme0n1 must hold exactly what nvmekit wrote (clean shutdown, real data).
+# Also the error messages for an unknown address and for a controller bound to nvme, and nvme-setup
+# (status, bind, reset, refusing a controller with a mounted namespace), which leaves the controller
+# on vfio-pci at the end.
+# lab-timeout: 900
+. "$(dirname "$0")/../lib/test-lib.sh"
+cd "$REPO" || exit 1
+T=$LAB_TEST_OUT
+IMAGE=/tmp/pcie-expected.img
+
+SETUP="node dist/tools/nvme-setup.js"
+
+built() {
+  need_file dist/src/transport/pcie/index.js "npm run build" && need_file dist/tools/nvme-identify.js "npm run build" &&
+    need_file dist/tools/nvme-setup.js "npm run build"
+}
+setup_status() {
+  timeout 60 $SETUP status > $T/status.txt 2>&1; rc=$?
+  cat $T/status.txt
+  [ $rc -eq 0 ] || fail "nvme-setup status exited with $rc"
+  BDF=$(awk '$2 == "1b36:0010" { print $1; exit }' $T/status.txt)
+  [ -n "$BDF" ] || fail "no QEMU NVMe controller (1b36:0010) in nvme-setup status"
+}
+bind_vfio() {
+  timeout 60 $SETUP bind "$BDF" || return 1
+  timeout 60 $SETUP status | grep -q "^$BDF .*driver=vfio-pci iommu_group=[0-9]" || fail "$BDF is not on vfio-pci with an IOMMU group"
+  TRID="trtype:PCIe traddr:$BDF"
+}
+identify() {
+  timeout 120 node dist/tools/nvme-identify.js -r "$TRID" > $T/identify.txt 2>&1; rc=$?
+  cat $T/identify.txt
+  [ $rc -eq 0 ] || fail "nvme-identify exited with $rc"
+  expect_match $T/identify.txt 'QEMU NVMe Ctrl' "the model number 'QEMU NVMe Ctrl'" &&
+    expect_match $T/identify.txt '^Namespace ID:1' "namespace 1 in the report"
+}
+identify_dotted() {  # the fio plugin's spelling of the address: 0000.00.04.0
+  dotted=$(echo "$BDF" | tr : .)
+  timeout 120 node dist/tools/nvme-identify.js -r "trtype:PCIe traddr:$dotted" > $T/identify-dotted.txt 2>&1 ||
+    { cat $T/identify-dotted.txt; fail "nvme-identify with traddr:$dotted failed"; }
+  expect_match $T/identify-dotted.txt 'QEMU NVMe Ctrl' "the model number with traddr:$dotted"
+}
+pcie_io_interrupts() { timeout 300 node "$LAB_DIR/guest-tests/pcie-io.mjs" -r "$TRID" --qpairs 2 --interrupts --seed 2; }
+pcie_io() { timeout 300 node "$LAB_DIR/guest-tests/pcie-io.mjs" -r "$TRID" --qpairs 2 --image $IMAGE; }
+perf() {  # perf CORE_MASK
+  timeout 240 node dist/tools/nvme-perf.js -q 32 -o 4096 -w randrw -M 50 -t 3 -c "$1" -r "$TRID" > $T/perf-$1.txt 2>&1; rc=$?
+  cat $T/perf-$1.txt
+  [ $rc -eq 0 ] || fail "nvme-perf exited with $rc"
+  rows=$(grep -c 'from core' $T/perf-$1.txt)
+  [ "$rows" -eq "$2" ] || fail "expected $2 rows 'from core', found $rows"
+  awk -F: '/from core/ { split($NF, f, " "); if (f[1] + 0 <= 0) bad = 1 } END { exit bad }' $T/perf-$1.txt || fail "a row with zero IOPS"
+  ! grep -qi error $T/perf-$1.txt || fail "nvme-perf printed an error"
+}
+unknown_bdf() {
+  timeout 60 node dist/tools/nvme-identify.js -r "trtype:PCIe traddr:0000:42:00.0" > $T/unknown.txt 2>&1 && { cat $T/unknown.txt; fail "expected a failure"; }
+  cat $T/unknown.txt
+  expect_match $T/unknown.txt "no PCI device 0000:42:00.0.*NVMe controllers here: $BDF" "a message naming the missing device and the controllers present"
+}
+rebind_nvme() {
+  timeout 60 $SETUP reset "$BDF" || return 1
+  wait_for 30 /dev/nvme0n1 test -b /dev/nvme0n1
+}
+readback() { timeout 120 cmp $IMAGE /dev/nvme0n1 && echo "/dev/nvme0n1 holds exactly what nvmekit wrote ($(wc -c < $IMAGE) bytes)"; }
+bound_to_nvme() {
+  timeout 60 node dist/tools/nvme-identify.js -r "$TRID" > $T/bound.txt 2>&1 && { cat $T/bound.txt; fail "expected a failure"; }
+  cat $T/bound.txt
+  expect_match $T/bound.txt "$BDF is bound to the kernel nvme driver; bind it to vfio-pci first" "a message saying the controller is bound to nvme and how to rebind it"
+}
+
+refuse_mounted() {
+  timeout 60 mkfs.ext2 -q -F /dev/nvme0n1 && mkdir -p /tmp/pcie-mnt && timeout 30 mount /dev/nvme0n1 /tmp/pcie-mnt || return 1
+  timeout 60 $SETUP bind "$BDF" > $T/refused.txt 2>&1; rc=$?
+  umount /tmp/pcie-mnt
+  cat $T/refused.txt
+  [ $rc -ne 0 ] || fail "nvme-setup bind took a controller with a mounted namespace"
+  expect_match $T/refused.txt "$BDF is in use, left with nvme: nvme0n1 is mounted on /tmp/pcie-mnt" "the refusal naming the mount"
+}
+back_to_vfio() { timeout 60 $SETUP bind "$BDF"; }
+
+must "nvmekit is built" built
+must "nvme-setup status lists the QEMU NVMe controller" setup_status
+must "nvme-setup bind: the controller to vfio-pci" bind_vfio
+step "nvme-identify -r 'trtype:PCIe traddr:$BDF': QEMU NVMe Ctrl, namespace 1" identify
+step "nvme-identify with the address spelled 0000.bb.dd.f" identify_dotted
+step "error: unknown PCI address" unknown_bdf
+step "pcie-io: 1000 x 4 KiB + 1000 x 128 KiB verified over 2 queue pairs, MSI-X interrupt mode" pcie_io_interrupts
+step "nvme-perf -q 32 -o 4096 -w randrw -M 50 -t 3, 1 worker" perf 0x1 1
+step "nvme-perf -q 32 -o 4096 -w randrw -M 50 -t 3, 2 workers" perf 0x3 2
+must "pcie-io: 1000 x 4 KiB + 1000 x 128 KiB verified over 2 queue pairs (poll mode), detach" pcie_io
+must "nvme-setup reset: back to the kernel nvme driver" rebind_nvme
+step "kernel reads back what nvmekit wrote (/dev/nvme0n1 = shadow image)" readback
+step "error: controller bound to nvme" bound_to_nvme
+step "nvme-setup bind refuses a controller with a mounted namespace" refuse_mounted
+step "nvme-setup bind: leave the controller on vfio-pci" back_to_vfio
+finish

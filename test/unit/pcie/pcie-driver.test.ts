@@ -1,0 +1,284 @@
+/**
+ * The driver over the real PCIe controller and queue pairs, with a device
+ * model on plain memory instead of VFIO: BAR0 is a Uint32Array the model
+ * watches (CC, AQA/ASQ/ACQ, doorbells), DMA regions are Buffers with IOVAs,
+ * SQEs are fetched from the rings, PRPs walked, CQEs posted with phase tags.
+ * Commands other than queue management are answered by the driver tests'
+ * FakeController. The proof against a real controller is the lab test
+ * 30-pcie-nvme-vfio; this one pins the sequence the driver runs.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Controller } from '../../../src/nvme-driver/controller.js';
+import { InitContext, initialize } from '../../../src/nvme-driver/controller-init.js';
+import { resolveOptions } from '../../../src/nvme-driver/options.js';
+import { parseTransportId } from '../../../src/nvme-driver/transport-id.js';
+import { CreateIoCq, CreateIoSq, decodeCommand, DeleteIoCq, DeleteIoSq, GetLogPage, decodeReadWrite } from '../../../src/spec/commands.js';
+import { CQE_SIZE, encodeCqe } from '../../../src/spec/cqe.js';
+import { AdminOpcode, IoOpcode } from '../../../src/spec/opcodes.js';
+import { decodeAqa, decodeCc, doorbellOffset, encodeCap, encodeCsts, encodeVs, Register, ShutdownStatus } from '../../../src/spec/registers.js';
+import { SQE_SIZE, SqeOffset } from '../../../src/spec/sqe.js';
+import type { DmaRegion } from '../../../src/transport/pcie/dma-memory.js';
+import { PcieController, type PcieDevice } from '../../../src/transport/pcie/pcie-controller.js';
+import { SHARED_QPAIR_READY } from '../../../src/nvme-driver/descriptor.js';
+import { FakeController } from '../driver/fake-controller.js';
+
+const PAGE = 4096;
+
+interface Ring {
+  iova: number;
+  size: number;
+  /** SQ: next entry to fetch; CQ: next entry to post. */
+  index: number;
+  phase: number;
+  cqid: number;
+}
+
+/** An NVMe controller model behind a `PcieDevice`. */
+class DeviceModel implements PcieDevice {
+  readonly bar = new Uint32Array(0x2000 / 4);
+  readonly barAddress = 0n;
+  readonly regions = new Set<DmaRegion>();
+  /** Queue management and register events, in order. */
+  readonly log: string[] = [];
+  readonly faults: string[] = [];
+  private nextIova = 0x10_0000;
+  private readonly sqs = new Map<number, Ring>();
+  private readonly cqs = new Map<number, Ring>();
+  private ready = false;
+  private running = true;
+
+  constructor(readonly fake: FakeController) {
+    const cap = encodeCap(fake.cap);
+    this.bar[0] = Number(cap & 0xffff_ffffn);
+    this.bar[1] = Number(cap >> 32n);
+    this.bar[Register.VS / 4] = encodeVs(fake.vs);
+    setImmediate(this.step);
+  }
+
+  readonly dma = {
+    alloc: (size: number): DmaRegion => {
+      const bytes = Math.ceil(size / PAGE) * PAGE;
+      const region = { buf: Buffer.alloc(bytes), iova: this.nextIova, size: bytes, address: 0n, huge: false };
+      this.nextIova += bytes + PAGE;
+      this.regions.add(region);
+      return region;
+    },
+    free: (region: DmaRegion): void => void this.regions.delete(region),
+  };
+
+  enableMsix(): readonly number[] {
+    throw new Error('no MSI-X in the model');
+  }
+
+  close(): void {
+    this.running = false;
+    this.log.push('close');
+  }
+
+  /** `length` bytes of host memory at `iova`. */
+  private at(iova: number, length: number): Buffer {
+    for (const r of this.regions) {
+      if (iova >= r.iova && iova + length <= r.iova + r.size) return r.buf.subarray(iova - r.iova, iova - r.iova + length);
+    }
+    this.faults.push(`DMA to unmapped IOVA 0x${iova.toString(16)} (+${length})`);
+    return Buffer.alloc(length);
+  }
+
+  /** The pages a PRP1/PRP2 pair describes for `length` bytes. */
+  private pages(sqe: Buffer, length: number): Buffer[] {
+    const prp1 = Number(sqe.readBigUInt64LE(SqeOffset.PRP1));
+    const prp2 = Number(sqe.readBigUInt64LE(SqeOffset.PRP2));
+    const first = Math.min(length, PAGE - (prp1 % PAGE));
+    const out = [this.at(prp1, first)];
+    let left = length - first;
+    const count = Math.ceil(left / PAGE);
+    const entries = count <= 1 ? [prp2] : Array.from({ length: count }, (_, i) => Number(this.at(prp2 + i * 8, 8).readBigUInt64LE()));
+    for (const page of entries) {
+      if (left <= 0) break;
+      out.push(this.at(page, Math.min(PAGE, left)));
+      left -= PAGE;
+    }
+    return out;
+  }
+
+  private dataLength(qid: number, sqe: Buffer): number {
+    const opc = sqe[SqeOffset.OPC]!;
+    if (qid === 0) {
+      if (opc === AdminOpcode.IDENTIFY) return 4096;
+      if (opc === AdminOpcode.GET_LOG_PAGE) return decodeCommand(GetLogPage, sqe).numd * 4;
+      return 0;
+    }
+    if (opc === IoOpcode.READ || opc === IoOpcode.WRITE) {
+      const rw = decodeReadWrite(sqe);
+      return rw.nlb * this.fake.namespaces.get(rw.nsid)!.blocks.length / Number(this.fake.namespaces.get(rw.nsid)!.data.nsze);
+    }
+    return 0;
+  }
+
+  private readonly step = (): void => {
+    if (!this.running) return;
+    const cc = decodeCc(this.bar[Register.CC / 4]!);
+    if (cc.en && !this.ready) this.enable();
+    if (!cc.en && this.ready) {
+      this.ready = false;
+      this.sqs.clear();
+      this.cqs.clear();
+    }
+    const shst = cc.shn !== 0 ? ShutdownStatus.COMPLETE : ShutdownStatus.NORMAL;
+    if (cc.shn !== 0 && !this.log.includes('shutdown')) this.log.push('shutdown');
+    this.bar[Register.CSTS / 4] = encodeCsts({ rdy: this.ready, shst });
+    for (const [qid, sq] of this.sqs) {
+      const tail = this.bar[doorbellOffset(qid, false, 0) / 4]!;
+      while (sq.index !== tail && this.sqs.has(qid)) {
+        const sqe = Buffer.from(this.at(sq.iova + sq.index * SQE_SIZE, SQE_SIZE));
+        sq.index = (sq.index + 1) % sq.size;
+        this.execute(qid, sq, sqe);
+      }
+    }
+    setImmediate(this.step);
+  };
+
+  private enable(): void {
+    const aqa = decodeAqa(this.bar[Register.AQA / 4]!);
+    const asq = this.bar[Register.ASQ / 4]!;
+    const acq = this.bar[Register.ACQ / 4]!;
+    if (asq === 0 || acq === 0) this.faults.push('CC.EN = 1 before ASQ/ACQ were programmed');
+    this.log.push(`enable aqa=${aqa.asqs + 1}/${aqa.acqs + 1}`);
+    this.sqs.set(0, { iova: asq, size: aqa.asqs + 1, index: 0, phase: 1, cqid: 0 });
+    this.cqs.set(0, { iova: acq, size: aqa.acqs + 1, index: 0, phase: 1, cqid: 0 });
+    this.ready = true;
+  }
+
+  private execute(qid: number, sq: Ring, sqe: Buffer): void {
+    const opc = sqe[SqeOffset.OPC]!;
+    if (qid === 0 && opc === AdminOpcode.ASYNC_EVENT_REQUEST) return;
+    if (qid === 0 && this.queueCommand(sqe)) return this.post(sq.cqid, qid, sqe, {});
+    const length = this.dataLength(qid, sqe);
+    const pages = length > 0 ? this.pages(sqe, length) : [];
+    const data = length > 0 ? Buffer.concat(pages) : null;
+    const answer = this.fake.execute(qid, sqe, data);
+    if (data !== null && opc & 2) {
+      let o = 0;
+      for (const p of pages) o += data.copy(p, 0, o, o + p.length);
+    }
+    this.post(sq.cqid, qid, sqe, answer);
+  }
+
+  private queueCommand(sqe: Buffer): boolean {
+    const opc = sqe[SqeOffset.OPC]!;
+    if (opc === AdminOpcode.CREATE_IO_CQ) {
+      const c = decodeCommand(CreateIoCq, sqe);
+      this.log.push(`create cq ${c.qid} size ${c.qsize} pc ${c.pc} ien ${c.ien}`);
+      this.cqs.set(c.qid, { iova: Number(c.prp1), size: c.qsize, index: 0, phase: 1, cqid: c.qid });
+    } else if (opc === AdminOpcode.CREATE_IO_SQ) {
+      const c = decodeCommand(CreateIoSq, sqe);
+      this.log.push(`create sq ${c.qid} size ${c.qsize} cq ${c.cqid}`);
+      if (!this.cqs.has(c.cqid)) this.faults.push(`SQ ${c.qid} created before its CQ ${c.cqid}`);
+      this.sqs.set(c.qid, { iova: Number(c.prp1), size: c.qsize, index: 0, phase: 1, cqid: c.cqid });
+    } else if (opc === AdminOpcode.DELETE_IO_SQ) {
+      const qid = decodeCommand(DeleteIoSq, sqe).qid;
+      this.log.push(`delete sq ${qid}`);
+      this.sqs.delete(qid);
+    } else if (opc === AdminOpcode.DELETE_IO_CQ) {
+      const qid = decodeCommand(DeleteIoCq, sqe).qid;
+      this.log.push(`delete cq ${qid}`);
+      if (this.sqs.has(qid)) this.faults.push(`CQ ${qid} deleted before its SQ`);
+      this.cqs.delete(qid);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  private post(cqid: number, sqid: number, sqe: Buffer, answer: { cdw0?: number; status?: object }): void {
+    const cq = this.cqs.get(cqid)!;
+    const cid = sqe.readUInt16LE(SqeOffset.CID);
+    encodeCqe({ cid, sqid, sqhd: 0, cdw0: answer.cdw0 ?? 0, ...answer.status, p: cq.phase }, this.at(cq.iova + cq.index * CQE_SIZE, CQE_SIZE));
+    cq.index = (cq.index + 1) % cq.size;
+    if (cq.index === 0) cq.phase ^= 1;
+  }
+}
+
+let model: DeviceModel;
+let ctrlr: Controller | undefined;
+
+async function connectModel(): Promise<Controller> {
+  const fake = new FakeController();
+  fake.addNamespace(1, 2048);
+  model = new DeviceModel(fake);
+  const trid = parseTransportId('trtype:PCIe traddr:0000:04:00.0');
+  const init = new InitContext(trid, resolveOptions(trid, { ioQueueSize: 16 }), new PcieController(trid.traddr!, () => model));
+  await initialize(init);
+  ctrlr = new Controller(init);
+  return ctrlr;
+}
+
+afterEach(async () => {
+  await ctrlr?.detach();
+  ctrlr = undefined;
+});
+
+describe('the driver over PcieController on a device model', () => {
+  it('programs AQA/ASQ/ACQ before CC.EN and identifies the controller', async () => {
+    const c = await connectModel();
+    expect(model.log[0]).toBe('enable aqa=32/32');
+    expect(c.isDiscovery).toBe(false);
+    expect(c.cntlid).toBe(model.fake.identify.cntlid);
+    expect(c.namespaces.map((ns) => ns.nsid)).toEqual([1]);
+    expect(model.faults).toEqual([]);
+  });
+
+  it('creates the CQ then the SQ of an I/O queue pair, moves 128 KiB through PRP lists, and deletes SQ then CQ on free', async () => {
+    const c = await connectModel();
+    const qp = await c.allocIoQpair();
+    expect(model.log.slice(1)).toEqual(['create cq 1 size 16 pc true ien false', 'create sq 1 size 16 cq 1']);
+    const out = Buffer.alloc(128 * 1024);
+    for (let i = 0; i < out.length; i += 4) out.writeUInt32LE(i * 2654435761 >>> 0, i);
+    await qp.writeAsync(1, 8, 256, out);
+    expect(model.fake.namespaces.get(1)!.blocks.subarray(8 * 512, 8 * 512 + out.length).equals(out)).toBe(true);
+    const back = Buffer.alloc(out.length);
+    await qp.readAsync(1, 8, 256, back);
+    expect(back.equals(out)).toBe(true);
+    await qp.free();
+    expect(model.log.slice(3)).toEqual(['delete sq 1', 'delete cq 1']);
+    expect(model.faults).toEqual([]);
+  });
+
+  it('keeps more commands in flight than fit the ring, across phase wraps', async () => {
+    const c = await connectModel();
+    const qp = await c.allocIoQpair({ qsize: 4 });
+    const bufs = Array.from({ length: 40 }, (_, i) => Buffer.alloc(512, i));
+    await Promise.all(bufs.map((b, i) => qp.writeAsync(1, i, 1, b)));
+    const reads = Array.from({ length: 40 }, () => Buffer.alloc(512));
+    await Promise.all(reads.map((b, i) => qp.readAsync(1, i, 1, b)));
+    reads.forEach((b, i) => expect(b.equals(bufs[i]!)).toBe(true));
+    expect(model.faults).toEqual([]);
+  });
+
+  it('creates the queues of a descriptor in the background, flags them ready, and deletes them at detach', async () => {
+    const c = await connectModel();
+    const regionsBefore = model.regions.size;
+    const desc = c.allocQpairDescriptor({ qsize: 8 });
+    expect(desc.qid).toBe(1);
+    expect(desc.shared!.state.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(model.regions.size).toBe(regionsBefore + 1);
+    while (Atomics.load(desc.shared!.state, 0) === 0) await new Promise((r) => setTimeout(r, 1));
+    expect(Atomics.load(desc.shared!.state, 0)).toBe(SHARED_QPAIR_READY);
+    expect(model.log.slice(1)).toEqual(['create cq 1 size 8 pc true ien false', 'create sq 1 size 8 cq 1']);
+    expect(structuredClone(desc).qid).toBe(1);
+    await c.detach();
+    ctrlr = undefined;
+    expect(model.log.slice(3)).toEqual(['delete sq 1', 'delete cq 1', 'shutdown', 'close']);
+    expect(model.regions.size).toBe(0);
+  });
+
+  it('detaches with a normal shutdown and closes the device, freeing every DMA region', async () => {
+    const c = await connectModel();
+    await c.allocIoQpair();
+    const report = await c.detach();
+    ctrlr = undefined;
+    expect(report).toEqual({ shutdown: 'complete', errors: [] });
+    expect(model.log.slice(-4)).toEqual(['delete sq 1', 'delete cq 1', 'shutdown', 'close']);
+    expect(model.regions.size).toBe(0);
+  });
+});
