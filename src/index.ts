@@ -13,6 +13,8 @@
 
 // Registers the NVMe/TCP transport (trtype TCP) with the driver's transport registry.
 import './transport/tcp/index.js';
+// Registers NVMe/RDMA (trtype RDMA); libibverbs / librdmacm load on first use only.
+import './transport/rdma/index.js';
 // Registers NVMe over PCIe through VFIO (trtype PCIe); koffi loads only when a PCIe controller is connected.
 import './transport/pcie/index.js';
 

@@ -1,0 +1,505 @@
+/**
+ * One NVMe/RDMA queue pair on the host side (Linux drivers/nvme/host/rdma.c,
+ * SPDK lib/nvme/nvme_rdma.c): its own rdma_cm ID and event channel, PD, CQ
+ * and RC QP; the 64-byte SQE goes out in a SEND, the CQE comes back in a
+ * RECV, data moves by the controller's RDMA READ / WRITE.
+ *
+ * Data placement: every slot has a registered bounce buffer of
+ * `RDMA_MAX_TRANSFER_SIZE` bytes. Write data is copied into it at submit and
+ * read data copied out at completion. The alternative, registering the
+ * caller's Buffers (with a cache), was rejected: a Node Buffer's memory can be
+ * freed by the GC and its address reused for another allocation while a
+ * cached MR still pins the old pages, which silently breaks data; and
+ * registering per I/O costs a syscall plus page pinning, far more than a
+ * 128 KiB copy. Small writes on I/O queues travel in the capsule (SGL 0x01,
+ * a second SGE on the SEND) when they fit IOCCSZ; everything else is a
+ * Keyed Data Block (SGL 0x40) naming the bounce buffer's address and rkey.
+ *
+ * Progress: this is a polled transport. `processCompletions` polls the CQ,
+ * and because the driver's queue pairs on fabrics do not poll for us, the
+ * queue pair drives itself: a `setImmediate` loop runs while commands that
+ * complete soon are outstanding, and a slow unref'd timer while only an
+ * Asynchronous Event Request is (it may stay outstanding for hours and must
+ * not spin a core). Completion-channel (event) mode is not implemented: the
+ * channel's fd would need a libuv poll handle, which koffi does not offer.
+ *
+ * Hot path: no allocation per command: the send WR and its SGEs live in one
+ * native scratch area rewritten in place, CQEs are kept per slot.
+ */
+import type { QpairConnectOptions, QpairEvents, TransportQpair } from '../transport.js';
+import { ProtocolError, TransportError } from '../../spec/errors.js';
+import { CqeOffset } from '../../spec/cqe.js';
+import { dataDirectionOf, DataDirection, Psdt, SQE_SIZE, SqeOffset } from '../../spec/sqe.js';
+import { AdminOpcode, FABRICS_OPCODE } from '../../spec/opcodes.js';
+import { FabricsSqeOffset } from '../../spec/fabrics.js';
+import { writeInCapsuleSgl, writeKeyedSgl } from '../../spec/sgl.js';
+import { decodeRdmaCmAccept, encodeRdmaCmRequest, RDMA_CM_REQUEST_SIZE, rdmaCmRequestFor } from '../../spec/rdma.js';
+import {
+  Access,
+  contextOps,
+  IBV_QPT_RC,
+  NativeScratch,
+  QP_INIT_ATTR_SIZE,
+  QpInitAttrOffset,
+  RECV_WR_SIZE,
+  RegisteredMemory,
+  SEND_WR_SIZE,
+  SendFlag,
+  SGE_SIZE,
+  SgeOffset,
+  verbs,
+  WC_SIZE,
+  WcOffset,
+  WcStatus,
+  WrOffset,
+  WrOpcode,
+  type ContextOps,
+} from '../../native/verbs.js';
+import { CmEventType, CmIdOffset, CONN_PARAM_SIZE, ConnParamOffset, rdmacm, type CmEvent } from '../../native/rdmacm.js';
+import { RdmaCommandSlots, RESPONDED_COMPLETE } from './command-slots.js';
+import { expectCmEvent, waitCmEvent } from './cm-connect.js';
+
+/** Largest data transfer of one command: the bounce buffer of a slot. */
+export const RDMA_MAX_TRANSFER_SIZE = 128 * 1024;
+/** Work completions reaped per ibv_poll_cq call. */
+const WC_BATCH = 32;
+/** Poll period while only long-lived commands (AER) are outstanding. */
+const IDLE_POLL_MS = 10;
+/** How long `close` waits for the DISCONNECTED event before tearing down anyway. */
+const DISCONNECT_WAIT_MS = 1000;
+/** RDMA READs the controller may have in flight against us (our responder resources), as Linux's host offers. */
+const RESPONDER_RESOURCES = 16;
+/** RC retry counts: 7 is "retry forever" for RNR and the maximum for transport retries. */
+const RETRY_COUNT = 7;
+/** wr_id of receives: this bit plus the receive buffer's index; sends carry the slot. */
+const RECV_TAG = 0x8000_0000;
+const RESPONSE_SIZE = 16;
+
+/** Scratch layout: one send WR with two SGEs, one recv WR with its SGE, the bad-WR pointer, the WC array. */
+const Scratch = {
+  SEND_WR: 0,
+  SEND_SGE: SEND_WR_SIZE,
+  RECV_WR: SEND_WR_SIZE + 2 * SGE_SIZE,
+  RECV_SGE: SEND_WR_SIZE + 2 * SGE_SIZE + RECV_WR_SIZE,
+  BAD_WR: SEND_WR_SIZE + 3 * SGE_SIZE + RECV_WR_SIZE,
+  WC: 256,
+  PRIVATE_DATA: 256 + WC_BATCH * WC_SIZE,
+  SIZE: 256 + WC_BATCH * WC_SIZE + RDMA_CM_REQUEST_SIZE,
+} as const;
+
+const State = { CONNECTING: 0, READY: 1, CLOSING: 2, CLOSED: 3 } as const;
+type State = (typeof State)[keyof typeof State];
+
+const NO_EVENTS: QpairEvents = { onCompletion: () => undefined, onFatal: () => undefined };
+
+/** Where a queue pair connects to: a socket address for rdma_resolve_addr. */
+export interface RdmaEndpoint {
+  sockaddr: Buffer;
+  /** `192.0.2.1:4420`, for messages. */
+  label: string;
+}
+
+export class RdmaQpair implements TransportQpair {
+  readonly qid: number;
+  readonly qsize: number;
+  readonly inCapsuleDataSize: number;
+  readonly maxTransferSize = RDMA_MAX_TRANSFER_SIZE;
+  /** The controller's receive queue size from the accept (CRQSIZE). */
+  crqsize = 0;
+
+  private readonly where: string;
+  private readonly slots: RdmaCommandSlots;
+  /** 1 for a slot holding an Asynchronous Event Request (does not keep the poll loop spinning). */
+  private readonly longLived: Uint8Array;
+  private longLivedCount = 0;
+  private sink: QpairEvents | null = null;
+  private state: State = State.CONNECTING;
+  private fatal: Error | null = null;
+  private fatalDelivered = false;
+  private pollImmediate: NodeJS.Immediate | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** Inside `processCompletions`. */
+  private polling = false;
+  /** ESTABLISHED was seen: `close` disconnects. */
+  private established = false;
+
+  // Native resources, created in order by `open` and released in reverse by `teardown`.
+  private channel: bigint | null = null;
+  private id: bigint | null = null;
+  private pd: bigint | null = null;
+  private cq: bigint | null = null;
+  private qp: bigint | null = null;
+  private ops!: ContextOps;
+  private ctrlMem: RegisteredMemory | null = null;
+  private dataMem: RegisteredMemory | null = null;
+  private scratch: NativeScratch | null = null;
+  /** Numeric address of the data region (keyed SGLs take a number; user space addresses fit 2^53). */
+  private dataBase = 0;
+  /** Offset of the response (receive) buffers in the control region, after the SQEs. */
+  private rspBase = 0;
+
+  /**
+   * Opens queue pair `opts.qid` to `endpoint`: address and route resolution,
+   * PD, CQ, QP, registered buffers, a RECV per queue entry, then rdma_connect
+   * with the NVMe/RDMA private data.
+   *
+   * @throws TransportError when a library or device is missing, the address has no RDMA device, or the connect fails or times out
+   * @throws RdmaCmRejectError when the controller rejects the private data
+   */
+  static async connect(endpoint: RdmaEndpoint, opts: QpairConnectOptions): Promise<RdmaQpair> {
+    const qp = new RdmaQpair(endpoint, opts);
+    try {
+      await qp.open(endpoint, opts);
+    } catch (err) {
+      qp.state = State.CLOSED;
+      qp.teardown();
+      throw err;
+    }
+    return qp;
+  }
+
+  private constructor(endpoint: RdmaEndpoint, opts: QpairConnectOptions) {
+    this.qid = opts.qid;
+    this.qsize = opts.qsize;
+    // Linux's host sends in-capsule data only on I/O queues; the admin queue uses keyed SGLs throughout.
+    this.inCapsuleDataSize = opts.qid === 0 ? 0 : Math.min(opts.inCapsuleDataSize ?? 0, RDMA_MAX_TRANSFER_SIZE);
+    this.where = `NVMe/RDMA qid ${opts.qid} to ${endpoint.label}`;
+    this.slots = new RdmaCommandSlots(opts.qsize, opts.qsize);
+    this.longLived = new Uint8Array(this.slots.size);
+  }
+
+  private async open(endpoint: RdmaEndpoint, opts: QpairConnectOptions): Promise<void> {
+    const cm = rdmacm();
+    const v = verbs();
+    const deadline = Date.now() + opts.connectTimeoutMs;
+    const wait = async (expected: number, step: string): Promise<CmEvent> => {
+      const ev = await waitCmEvent(this.channel!, deadline, this.where, step);
+      expectCmEvent(ev, expected, this.where);
+      return ev;
+    };
+    this.channel = cm.createEventChannel();
+    this.id = cm.createId(this.channel);
+    const timeout = Math.max(1, Math.min(opts.connectTimeoutMs, 5000));
+    if (cm.resolveAddr(this.id, endpoint.sockaddr, timeout) !== 0) throw this.resolveError('rdma_resolve_addr');
+    await wait(CmEventType.ADDR_RESOLVED, 'ADDR_RESOLVED');
+    if (cm.resolveRoute(this.id, timeout) !== 0) throw this.resolveError('rdma_resolve_route');
+    await wait(CmEventType.ROUTE_RESOLVED, 'ROUTE_RESOLVED');
+
+    const ctx = v.koffi.decode(this.id, CmIdOffset.VERBS, 'void *') as bigint;
+    this.ops = contextOps(ctx);
+    this.pd = v.allocPd(ctx);
+    if (!this.pd) throw new TransportError(`${this.where}: ibv_alloc_pd failed: ${v.errnoName()}`, v.errnoName());
+    this.cq = v.createCq(ctx, 2 * this.qsize, null, null, 0);
+    if (!this.cq) throw new TransportError(`${this.where}: ibv_create_cq failed: ${v.errnoName()}`, v.errnoName());
+    const attr = Buffer.alloc(QP_INIT_ATTR_SIZE);
+    attr.writeBigUInt64LE(this.cq, QpInitAttrOffset.SEND_CQ);
+    attr.writeBigUInt64LE(this.cq, QpInitAttrOffset.RECV_CQ);
+    attr.writeUInt32LE(this.qsize, QpInitAttrOffset.MAX_SEND_WR);
+    attr.writeUInt32LE(this.qsize, QpInitAttrOffset.MAX_RECV_WR);
+    attr.writeUInt32LE(2, QpInitAttrOffset.MAX_SEND_SGE);
+    attr.writeUInt32LE(1, QpInitAttrOffset.MAX_RECV_SGE);
+    attr.writeUInt32LE(IBV_QPT_RC, QpInitAttrOffset.QP_TYPE);
+    if (cm.createQp(this.id, this.pd, attr) !== 0) {
+      const e = cm.errnoName();
+      throw new TransportError(`${this.where}: rdma_create_qp failed: ${e}`, e);
+    }
+    this.qp = v.koffi.decode(this.id, CmIdOffset.QP, 'void *') as bigint;
+
+    const size = this.slots.size;
+    this.rspBase = size * SQE_SIZE;
+    this.ctrlMem = new RegisteredMemory(this.pd, this.rspBase + this.qsize * RESPONSE_SIZE, Access.LOCAL_WRITE);
+    this.dataMem = new RegisteredMemory(
+      this.pd,
+      size * RDMA_MAX_TRANSFER_SIZE,
+      Access.LOCAL_WRITE | Access.REMOTE_READ | Access.REMOTE_WRITE,
+    );
+    this.dataBase = Number(this.dataMem.address);
+    this.scratch = new NativeScratch(Scratch.SIZE);
+    this.prepareWorkRequests();
+    for (let i = 0; i < this.qsize; i++) {
+      if (!this.postRecv(i)) throw new TransportError(`${this.where}: ibv_post_recv failed`, 'EIO');
+    }
+
+    // The private data must sit at a native address the param structure can point to.
+    encodeRdmaCmRequest(rdmaCmRequestFor(this.qid, this.qsize), this.scratch.buffer, Scratch.PRIVATE_DATA);
+    const param = Buffer.alloc(CONN_PARAM_SIZE);
+    param.writeBigUInt64LE(this.scratch.address + BigInt(Scratch.PRIVATE_DATA), ConnParamOffset.PRIVATE_DATA);
+    param[ConnParamOffset.PRIVATE_DATA_LEN] = RDMA_CM_REQUEST_SIZE;
+    param[ConnParamOffset.RESPONDER_RESOURCES] = RESPONDER_RESOURCES;
+    param[ConnParamOffset.FLOW_CONTROL] = 1;
+    param[ConnParamOffset.RETRY_COUNT] = RETRY_COUNT;
+    param[ConnParamOffset.RNR_RETRY_COUNT] = RETRY_COUNT;
+    if (cm.connect(this.id, param) !== 0) {
+      const e = cm.errnoName();
+      throw new TransportError(`${this.where}: rdma_connect failed: ${e}`, e);
+    }
+    const established = await wait(CmEventType.ESTABLISHED, 'ESTABLISHED');
+    this.established = true;
+    if (established.privateData.length > 0) this.crqsize = decodeRdmaCmAccept(established.privateData).crqsize;
+    this.state = State.READY;
+  }
+
+  /** A failed address or route resolution; ENODEV means no RDMA device sits behind the address (e.g. loopback). */
+  private resolveError(call: string): TransportError {
+    const e = rdmacm().errnoName();
+    const text = e === 'ENODEV' ? 'no RDMA device reaches this address' : `${call} failed`;
+    return new TransportError(`${this.where}: ${text} (${call}: ${e})`, e);
+  }
+
+  /** Fills the parts of the scratch work requests that never change. */
+  private prepareWorkRequests(): void {
+    const s = this.scratch!;
+    const b = s.buffer;
+    const base = s.address;
+    b.writeBigUInt64LE(base + BigInt(Scratch.SEND_SGE), Scratch.SEND_WR + WrOffset.SG_LIST);
+    b.writeUInt32LE(WrOpcode.SEND, Scratch.SEND_WR + WrOffset.OPCODE);
+    b.writeUInt32LE(SendFlag.SIGNALED, Scratch.SEND_WR + WrOffset.SEND_FLAGS);
+    b.writeUInt32LE(SQE_SIZE, Scratch.SEND_SGE + SgeOffset.LENGTH);
+    b.writeUInt32LE(this.ctrlMem!.lkey, Scratch.SEND_SGE + SgeOffset.LKEY);
+    b.writeUInt32LE(this.dataMem!.lkey, Scratch.SEND_SGE + SGE_SIZE + SgeOffset.LKEY);
+    b.writeBigUInt64LE(base + BigInt(Scratch.RECV_SGE), Scratch.RECV_WR + WrOffset.SG_LIST);
+    b.writeInt32LE(1, Scratch.RECV_WR + WrOffset.NUM_SGE);
+    b.writeUInt32LE(RESPONSE_SIZE, Scratch.RECV_SGE + SgeOffset.LENGTH);
+    b.writeUInt32LE(this.ctrlMem!.lkey, Scratch.RECV_SGE + SgeOffset.LKEY);
+  }
+
+  get events(): QpairEvents {
+    return this.sink ?? NO_EVENTS;
+  }
+
+  /** Set by the driver; a failure that happened before is reported to it now. */
+  set events(events: QpairEvents) {
+    this.sink = events;
+    if (this.fatal !== null && !this.fatalDelivered) this.deliverFatal();
+  }
+
+  submit(sqe: Buffer, data: Buffer | null): void {
+    if (this.state !== State.READY) {
+      this.reportClosed();
+      return;
+    }
+    const cid = sqe.readUInt16LE(SqeOffset.CID);
+    const length = data === null ? 0 : data.length;
+    const opc = sqe[SqeOffset.OPC]!;
+    const direction = dataDirectionOf(opc === FABRICS_OPCODE ? sqe[FabricsSqeOffset.FCTYPE]! : opc);
+    if (length > RDMA_MAX_TRANSFER_SIZE) {
+      throw new RangeError(`${length} bytes exceed the NVMe/RDMA transfer size of ${RDMA_MAX_TRANSFER_SIZE} (the driver splits larger I/O)`);
+    }
+    if (length > 0 && direction !== DataDirection.HOST_TO_CONTROLLER && direction !== DataDirection.CONTROLLER_TO_HOST) {
+      throw new RangeError(`opcode 0x${opc.toString(16)} moves no data one way (direction ${direction}) but was given ${length} bytes`);
+    }
+    const toHost = direction === DataDirection.CONTROLLER_TO_HOST;
+    if (!this.slots.canSend) {
+      this.fail(new TransportError(`${this.where}: send queue full with ${this.slots.outstanding} commands outstanding (more than qsize)`, 'EOVERFLOW'));
+      return;
+    }
+    const slot = this.slots.open(cid, length > 0 ? data : null, toHost);
+    if (this.qid === 0 && opc === AdminOpcode.ASYNC_EVENT_REQUEST) {
+      this.longLived[slot] = 1;
+      this.longLivedCount++;
+    }
+
+    const cmd = this.ctrlMem!.buffer;
+    const at = slot * SQE_SIZE;
+    sqe.copy(cmd, at, 0, SQE_SIZE);
+    cmd[at + SqeOffset.FLAGS] = (cmd[at + SqeOffset.FLAGS]! & 0x3f) | (Psdt.SGL_MPTR_CONTIG << 6);
+    const bounce = slot * RDMA_MAX_TRANSFER_SIZE;
+    const inCapsule = !toHost && length > 0 && length <= this.inCapsuleDataSize;
+    if (!toHost && length > 0) data!.copy(this.dataMem!.buffer, bounce, 0, length);
+    if (inCapsule) writeInCapsuleSgl(cmd, at + SqeOffset.DPTR, length, 0);
+    else if (length > 0) writeKeyedSgl(cmd, at + SqeOffset.DPTR, this.dataBase + bounce, length, this.dataMem!.rkey);
+    else writeKeyedSgl(cmd, at + SqeOffset.DPTR, 0, 0, 0);
+
+    const s = this.scratch!;
+    const b = s.buffer;
+    b.writeUInt32LE(slot, Scratch.SEND_WR + WrOffset.WR_ID);
+    b.writeInt32LE(inCapsule ? 2 : 1, Scratch.SEND_WR + WrOffset.NUM_SGE);
+    b.writeBigUInt64LE(this.ctrlMem!.address + BigInt(at), Scratch.SEND_SGE + SgeOffset.ADDR);
+    if (inCapsule) {
+      b.writeBigUInt64LE(this.dataMem!.address + BigInt(bounce), Scratch.SEND_SGE + SGE_SIZE + SgeOffset.ADDR);
+      b.writeUInt32LE(length, Scratch.SEND_SGE + SGE_SIZE + SgeOffset.LENGTH);
+    }
+    const rc = this.ops.postSend(this.qp!, s.address + BigInt(Scratch.SEND_WR), s.address + BigInt(Scratch.BAD_WR));
+    if (rc !== 0) {
+      this.fail(new TransportError(`${this.where}: ibv_post_send failed (${rc}) for cid ${cid}`, 'EIO'));
+      return;
+    }
+    this.schedulePoll();
+  }
+
+  /**
+   * Polls the CQ. A call from inside a completion callback returns 0: the
+   * outer call is still reading the same work-completion array.
+   */
+  processCompletions(maxCompletions: number): number {
+    if (this.polling || this.state !== State.READY) return 0;
+    this.polling = true;
+    try {
+      return this.reap(maxCompletions);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private reap(maxCompletions: number): number {
+    const s = this.scratch!;
+    const wcAddr = s.address + BigInt(Scratch.WC);
+    const b = s.buffer;
+    // "No limit" still means one queue's worth (as SPDK does): a caller that
+    // resubmits from its completion callback keeps the CQ non-empty, and an
+    // unbounded loop would then never give the event loop back.
+    const limit = maxCompletions > 0 ? maxCompletions : this.qsize;
+    let reaped = 0;
+    let delivered = 0;
+    for (;;) {
+      const n = this.ops.pollCq(this.cq!, WC_BATCH, wcAddr);
+      if (n < 0) {
+        this.fail(new TransportError(`${this.where}: ibv_poll_cq failed (${n})`, 'EIO'));
+        return delivered;
+      }
+      for (let i = 0; i < n; i++) {
+        const wc = Scratch.WC + i * WC_SIZE;
+        const tag = b.readUInt32LE(wc + WcOffset.WR_ID);
+        const status = b.readUInt32LE(wc + WcOffset.STATUS);
+        if (status !== WcStatus.SUCCESS) {
+          this.failWc(status, tag);
+          return delivered;
+        }
+        const slot = (tag & RECV_TAG) !== 0 ? this.onResponse(tag & ~RECV_TAG) : this.slots.sent(tag) ? tag : -1;
+        if (slot >= 0) {
+          this.finish(slot);
+          delivered++;
+        }
+        if (this.state !== State.READY) return delivered;
+      }
+      reaped += n;
+      if (n < WC_BATCH || delivered >= limit || reaped >= 2 * this.qsize) return delivered;
+    }
+  }
+
+  /** Closes the queue pair: rdma_disconnect, a short wait for DISCONNECTED, then every resource in reverse order. */
+  async close(): Promise<void> {
+    if (this.state === State.CLOSED) return;
+    this.state = State.CLOSING;
+    if (this.pollImmediate !== null) clearImmediate(this.pollImmediate);
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.pollImmediate = this.idleTimer = null;
+    if (this.established && rdmacm().disconnect(this.id!) === 0) {
+      const deadline = Date.now() + DISCONNECT_WAIT_MS;
+      for (;;) {
+        const ev = await waitCmEvent(this.channel!, deadline, this.where, 'DISCONNECTED').catch(() => null);
+        if (ev === null || ev.type === CmEventType.DISCONNECTED) break;
+      }
+    }
+    this.state = State.CLOSED;
+    this.teardown();
+  }
+
+  // ---- completion path ----
+
+  /** A response arrived in receive buffer `index`: keep its CQE, repost the buffer. @returns the slot when complete, else -1 */
+  private onResponse(index: number): number {
+    const rsp = this.ctrlMem!.buffer;
+    const at = this.rspBase + index * RESPONSE_SIZE;
+    const cid = rsp.readUInt16LE(at + CqeOffset.CID);
+    const r = this.slots.responded(cid, rsp, at);
+    if (!this.postRecv(index)) {
+      this.fail(new TransportError(`${this.where}: ibv_post_recv failed`, 'EIO'));
+      return -1;
+    }
+    if (r < 0) {
+      this.fail(new ProtocolError('cid', cid, `${this.where}: response for a command not outstanding`));
+      return -1;
+    }
+    return (r & RESPONDED_COMPLETE) !== 0 ? r & ~RESPONDED_COMPLETE : -1;
+  }
+
+  private finish(slot: number): void {
+    const slots = this.slots;
+    const data = slots.data[slot];
+    if (data !== null && data !== undefined && slots.toHost[slot] === 1) {
+      const bounce = slot * RDMA_MAX_TRANSFER_SIZE;
+      this.dataMem!.buffer.copy(data, 0, bounce, bounce + data.length);
+    }
+    if (this.longLived[slot] === 1) {
+      this.longLived[slot] = 0;
+      this.longLivedCount--;
+    }
+    slots.close(slot);
+    this.sink!.onCompletion(slots.cqes, slots.cqeOffset(slot));
+  }
+
+  private postRecv(index: number): boolean {
+    const s = this.scratch!;
+    const b = s.buffer;
+    b.writeUInt32LE((RECV_TAG | index) >>> 0, Scratch.RECV_WR + WrOffset.WR_ID);
+    b.writeBigUInt64LE(this.ctrlMem!.address + BigInt(this.rspBase + index * RESPONSE_SIZE), Scratch.RECV_SGE + SgeOffset.ADDR);
+    return this.ops.postRecv(this.qp!, s.address + BigInt(Scratch.RECV_WR), s.address + BigInt(Scratch.BAD_WR)) === 0;
+  }
+
+  /**
+   * Keeps completions flowing: an immediate (ref'd, so the process waits for
+   * its I/O) while short-lived commands are outstanding, else the idle timer
+   * (unref'd). A short-lived submit while the idle timer is armed replaces it.
+   */
+  private schedulePoll(): void {
+    const busy = this.slots.outstanding > this.longLivedCount;
+    if (this.pollImmediate !== null || (this.idleTimer !== null && !busy)) return;
+    if (this.idleTimer !== null) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+    }
+    if (busy) this.pollImmediate = setImmediate(this.pollTick);
+    else this.idleTimer = setTimeout(this.pollTick, IDLE_POLL_MS).unref();
+  }
+
+  private readonly pollTick = (): void => {
+    this.pollImmediate = null;
+    this.idleTimer = null;
+    if (this.state !== State.READY) return;
+    this.processCompletions(0);
+    if (this.state === State.READY && this.slots.outstanding > 0) this.schedulePoll();
+  };
+
+  // ---- failure and teardown ----
+
+  private failWc(status: number, tag: number): void {
+    const what = (tag & RECV_TAG) !== 0 ? 'RECV' : `SEND of cid ${this.slots.cid[tag] ?? '?'}`;
+    const text = verbs().wcStatusStr(status);
+    const code = status === WcStatus.WR_FLUSH_ERR ? 'ECONNRESET' : 'EIO';
+    this.fail(new TransportError(`${this.where}: ${what} completed with ${text} (wc status ${status})`, code));
+  }
+
+  private fail(err: Error): void {
+    if (this.state === State.CLOSED || this.fatal !== null) return;
+    this.fatal = err;
+    if (this.state === State.READY) this.state = State.CLOSING;
+    if (this.sink !== null) this.deliverFatal();
+  }
+
+  private deliverFatal(): void {
+    this.fatalDelivered = true;
+    this.sink!.onFatal(this.fatal!);
+  }
+
+  private reportClosed(): void {
+    if (this.fatal === null) this.fatal = new TransportError(`${this.where}: queue pair is closed`, 'ECONNRESET');
+    if (!this.fatalDelivered && this.sink !== null) this.deliverFatal();
+  }
+
+  /** Releases what exists, QP before CQ, MRs before PD, ID before channel. */
+  private teardown(): void {
+    const cm = rdmacm();
+    const v = verbs();
+    if (this.qp !== null) cm.destroyQp(this.id!);
+    if (this.cq !== null) v.destroyCq(this.cq);
+    this.ctrlMem?.release();
+    this.dataMem?.release();
+    this.scratch?.release();
+    if (this.pd !== null) v.deallocPd(this.pd);
+    if (this.id !== null) cm.destroyId(this.id);
+    if (this.channel !== null) cm.destroyEventChannel(this.channel);
+    this.qp = this.cq = this.pd = this.id = this.channel = null;
+    this.ctrlMem = this.dataMem = this.scratch = null;
+  }
+}
