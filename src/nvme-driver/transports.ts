@@ -16,7 +16,7 @@ export function createTransportController(trid: TransportId): TransportControlle
     throw new ConfigError(
       'trtype',
       `no ${trid.trtype} transport is registered (registered: ${registered.length ? registered.join(', ') : 'none'}; ` +
-        `importing 'nvmekit' registers TCP)`,
+        `importing 'nvmekit' registers TCP, RDMA and PCIe)`,
     );
   }
   return transport.createController(trid);

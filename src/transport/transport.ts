@@ -102,7 +102,10 @@ export interface TransportQpair {
    */
   submit(sqe: Buffer, data: Buffer | null): void;
   /**
-   * Reaps up to `maxCompletions` completions (0 = no limit) and returns how many.
+   * Reaps up to `maxCompletions` completions and returns how many. 0 means the
+   * transport's own bound, at most one queue's worth: a completion callback that
+   * resubmits would otherwise keep a poll loop from ever returning to the event
+   * loop (SPDK bounds it the same way). Callers that want everything loop.
    * Polled transports (PCIe, RDMA in poll mode) do their work here; event-driven
    * ones (TCP) deliver completions as data arrives and return 0.
    */
