@@ -222,13 +222,13 @@ export const PERF_OPTION_TABLE: readonly PerfOptionDef[] = [
   // ==== ADVANCED OPTIONS ====
   { long: 'use-every-core', section: 'advanced', help: 'submit I/O to every namespace from every core', ...on('useEveryCore') },
   { long: 'io-queue-size', arg: '<val>', section: 'advanced', help: 'I/O queue size; the default asks for the largest the controller allows (CAP.MQES)', ...set('ioQueueSize', parseCapacity) },
-  { short: 'O', long: 'io-unit-size', arg: '<val>', section: 'advanced', help: 'bytes per data buffer segment (4-byte aligned); default: the I/O size', ...set('ioUnitSize', parseCapacity) },
+  { short: 'O', long: 'io-unit-size', arg: '<val>', section: 'advanced', help: 'bytes per data buffer segment (4-byte aligned); default: the I/O size', ...set('ioUnitSize', parseCapacity), effect: { ignored: 'nvmekit hands the transport one buffer per I/O; NVMe/TCP puts the same bytes on the wire either way' } },
   { short: 'P', long: 'num-qpairs', arg: '<val>', section: 'advanced', help: 'I/O queue pairs per namespace per worker, used round-robin', ...set('numQpairs', parseUint) },
-  { short: 'U', long: 'num-unused-qpairs', arg: '<val>', section: 'advanced', help: 'extra I/O queue pairs per controller that stay idle', ...set('numUnusedQpairs', parseUint) },
+  { short: 'U', long: 'num-unused-qpairs', arg: '<val>', section: 'advanced', help: 'extra I/O queue pairs per namespace per worker, opened and left idle (as SPDK\'s perf opens them)', ...set('numUnusedQpairs', parseUint) },
   { short: 'A', long: 'buffer-alignment', arg: '<val>', section: 'advanced', help: 'I/O buffer alignment', ...ignored('nvmekit allocates its own buffers') },
   { short: 's', long: 'hugemem-size', arg: '<MB>', section: 'advanced', help: 'DPDK huge memory size in MB', ...ignored(ENV) },
   { short: 'g', long: 'mem-single-seg', section: 'advanced', help: 'one file descriptor for DPDK memory segments', ...ignored(ENV) },
-  { short: 'C', long: 'max-completion-per-poll', arg: '<val>', section: 'advanced', help: 'completions reaped per poll, 0 for no limit', ...set('maxCompletionsPerPoll', parseUint) },
+  { short: 'C', long: 'max-completion-per-poll', arg: '<val>', section: 'advanced', help: 'completions reaped per poll on polled transports, 0 for no limit (TCP delivers them as data arrives)', ...set('maxCompletionsPerPoll', parseUint) },
   { short: 'i', long: 'shmem-grp-id', arg: '<id>', section: 'advanced', help: 'shared memory group ID', ...ignored(ENV) },
   { short: 'd', long: 'number-ios', arg: '<val>', section: 'advanced', help: 'stop after this many I/Os per worker per namespace, or <N>% of the namespace; 0 for no limit', key: 'numberIos', effect: 'active', apply: numberIos },
   { short: 'e', long: 'metadata', arg: '<fmt>', section: 'advanced', help: "protection information settings, e.g. 'PRACT=0,PRCHK=GUARD|REFTAG'", effect: { ignored: 'nvmekit does not generate or check protection information' }, apply: metadata },
@@ -244,7 +244,7 @@ export const PERF_OPTION_TABLE: readonly PerfOptionDef[] = [
   { short: 'b', long: 'allowed-pci-addr', arg: '<addr>', section: 'pcie', help: 'allowed local PCIe device', ...ignored(`${ENV}; select devices with -r 'trtype:PCIe traddr:...'`) },
   { short: 'V', long: 'enable-vmd', section: 'pcie', help: 'enumerate devices behind Intel VMD', ...ignored(ENV) },
   { short: 'D', long: 'disable-sq-cmb', section: 'pcie', help: 'keep submission queues out of the controller memory buffer', ...ignored('nvmekit never places queues in the CMB') },
-  { short: 'E', long: 'enable-interrupt', section: 'pcie', help: 'wait for completions instead of polling', ...on('enableInterrupt') },
+  { short: 'E', long: 'enable-interrupt', section: 'pcie', help: 'workers always wait for completions; by default they poll while at most 16 I/Os are in flight on them', ...on('enableInterrupt') },
 
   // ==== TCP OPTIONS ====
   { short: 'S', long: 'default-sock-impl', arg: '<impl>', section: 'tcp', help: 'SPDK socket implementation (posix, uring; ssl refused)', effect: { ignored: SOCK }, apply: sockImpl },
@@ -268,14 +268,14 @@ export const PERF_OPTION_TABLE: readonly PerfOptionDef[] = [
   { long: 'rdma-srq-size', arg: '<val>', section: 'rdma', help: 'shared receive queue size', ...ignored(RDMA_TUNING) },
 
   // ==== LOGGING ====
-  { long: 'log-level', arg: '<level>', section: 'logging', help: `log level: ${LOG_LEVELS.join(', ')}`, ...set('logLevel', (raw, flag) => parseChoice(raw, flag, LOG_LEVELS)) },
+  { long: 'log-level', arg: '<level>', section: 'logging', help: `log level: ${LOG_LEVELS.join(', ')}`, ...set('logLevel', (raw, flag) => parseChoice(raw, flag, LOG_LEVELS)), effect: { ignored: 'nvme-perf always prints errors and has nothing below them; -T nvme traces commands' } },
   { short: 'L', long: 'enable-sw-latency-tracking', section: 'logging', help: 'software latency tracking: -L percentile summary, -LL also the histogram', key: 'latencyTracking', effect: 'active', apply: latencyLevel },
   { short: 'l', long: 'enable-ssd-latency-tracking', section: 'logging', help: "the drive's own (Intel vendor) latency tracking", ...ignored('Intel vendor latency log pages are not read') },
-  { short: 'N', long: 'no-shst-notification', section: 'logging', help: 'detach without a shutdown notification (CC.SHN)', ...on('noShutdownNotification') },
+  { short: 'N', long: 'no-shst-notification', section: 'logging', help: 'detach without a shutdown notification (CC.SHN)', ...on('noShutdownNotification'), effect: { ignored: "nvmekit's driver always sends the shutdown notification on detach" } },
   { short: 'Q', long: 'continue-on-error', arg: '<val>', section: 'logging', help: 'keep going after I/O errors, logging one in every <val>', key: 'continueOnError', effect: 'active', apply: continueOnError },
   { short: 'T', long: 'logflag', arg: '<flag>', section: 'logging', help: 'enable a log component; nvme (or all) prints every command and completion', ...append('logFlags', (raw, flag) => parseChoice(raw, flag, LOG_FLAGS)) },
   { short: 'm', long: 'cpu-usage', section: 'logging', help: 'show busy % of the worker cores in the live line', ...on('cpuUsage') },
-  { long: 'transport-stats', section: 'logging', help: 'print transport statistics per worker and namespace', ...on('transportStats') },
+  { long: 'transport-stats', section: 'logging', help: 'print transport statistics per worker and namespace (the TCP transport exposes none yet)', ...on('transportStats') },
 
   // ==== nvmekit ====
   { long: 'json', arg: '[FILE]', optionalArg: true, section: 'nvmekit', help: 'write the result as JSON to FILE, or to stdout instead of the text report', ...set('json', jsonTarget) },

@@ -47,7 +47,7 @@ export interface PerfOptions {
   ioUnitSize: number;
   /** `-P`: I/O queue pairs per (worker, namespace), used round-robin. */
   numQpairs: number;
-  /** `-U`: idle I/O queue pairs per controller. */
+  /** `-U`: idle I/O queue pairs per (worker, namespace), as SPDK's perf opens them. */
   numUnusedQpairs: number;
   /** `-C`: completions per poll, 0 = no limit. */
   maxCompletionsPerPoll: number;

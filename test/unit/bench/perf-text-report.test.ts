@@ -7,6 +7,7 @@ import { perfControllerName, perfNamespaceName } from '../../../src/bench/perf-n
 import { parsePerfCommandLine, type PerfOptions } from '../../../src/bench/perf-options.js';
 import { buildPerfResult, runtimeVersions, type PerfFigures, type PerfResult } from '../../../src/bench/perf-result.js';
 import {
+  formatPerfResults,
   formatPerfText,
   formatProgressLine,
   ioErrorLine,
@@ -69,6 +70,13 @@ describe('formatPerfText against spdk_nvme_perf', () => {
     // Names, widths, rules, headings, the Total row and the cumulative column
     // (derived from the bucket counts) must all come out as SPDK printed them.
     expect(formatPerfText(resultFromVector())).toBe(SPDK_PERF_STDOUT);
+  });
+
+  it("adds nvmekit's verify line after SPDK's report with --verify, and nothing without it", () => {
+    const r = resultFromVector();
+    const verify = { readsChecked: 1234, mismatchCount: 2, mismatches: [] };
+    expect(formatPerfText({ ...r, verify })).toBe(`${SPDK_PERF_STDOUT}Verify: 1234 reads checked against the block tags this run wrote, 2 mismatched\n`);
+    expect(formatPerfResults(r)).toBe(SPDK_PERF_STDOUT.slice(SPDK_PERF_STDOUT.indexOf('=====')));
   });
 
   it('drops the -LL histogram at -L and both latency sections without -L', () => {
