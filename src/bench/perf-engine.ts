@@ -27,7 +27,7 @@ import { buildPerfPlan, type AttachedController, type PerfPlan } from './perf-pl
 import { PerfProgress } from './perf-progress.js';
 import { buildPerfResult, runtimeVersions, type PerfResult, type PerfVerifySummary } from './perf-result.js';
 import { associatingLines, attachedLine, formatPerfResults, INITIALIZING_LINE, LAUNCHING_LINE } from './perf-text-report.js';
-import { PROGRESS_CELLS, type WorkerPolling } from './perf-worker-run.js';
+import { PROGRESS_CELLS, workerPolling } from './perf-worker-run.js';
 import { randomSeed } from './prng.js';
 import { perfControllerName } from './perf-names.js';
 
@@ -58,16 +58,6 @@ interface LaunchedWorker {
 /** `-T` components that turn on the command trace. */
 const TRACE_FLAGS = new Set(['nvme', 'all']);
 
-/**
- * Workers poll (their event loops never sleep) while at most this many I/Os
- * are in flight on them, and wait for completions above it. Polling pays when
- * each completion would otherwise wait for a thread wake-up; with many in
- * flight the loop seldom sleeps anyway, and spinning only splits socket reads
- * and writes into smaller batches, which costs the other end syscalls. On the
- * 2-core reference machine against the loopback target, polling won up to
- * QD 16 (248 K against 157 K IOPS at QD 16) and lost from QD 32 (273 K against 317 K).
- */
-const POLL_MAX_IN_FLIGHT = 16;
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -174,18 +164,23 @@ class PerfSession {
 
   private readonly onSignal = (): void => this.stop(null);
 
-  /** Starts a worker per core of the plan and waits until each has opened its queue pairs (SPDK's barrier). */
+  /**
+   * Starts a worker per core of the plan and waits until each has opened its
+   * queue pairs (SPDK's barrier).
+   * @param mayPoll false with -E, or when polling would starve a loopback target on the same cores
+   */
   async launch(
     plan: PerfPlan,
     options: PerfOptions,
-    pollingFor: (inFlight: number) => WorkerPolling,
+    mayPoll: boolean,
     trace: boolean,
     log: (line: string) => void,
   ): Promise<PinOutcome[]> {
     const progress = new SharedArrayBuffer(plan.workers.length * PROGRESS_CELLS * Float64Array.BYTES_PER_ELEMENT);
     this.progressCells = new Float64Array(progress);
     plan.workers.forEach((w, i) => {
-      const polling = pollingFor(w.contexts.length * options.ioDepth);
+      const mustPoll = w.contexts.some((c) => c.descriptors.some((d) => d.trtype === 'PCIe'));
+      const polling = workerPolling(w.contexts.length * options.ioDepth, mayPoll, options.maxCompletionsPerPoll, mustPoll);
       const init: PerfWorkerInit = {
         lcore: w.lcore,
         contexts: w.contexts,
@@ -270,11 +265,7 @@ export async function runPerf(options: PerfOptions, io: PerfIo, ctx: ErrorContex
     plan.associations.flatMap(associatingLines).forEach(out);
     out(LAUNCHING_LINE);
 
-    const pollingFor = (inFlight: number): WorkerPolling => ({
-      enabled: mayPoll && inFlight <= POLL_MAX_IN_FLIGHT,
-      maxCompletions: options.maxCompletionsPerPoll,
-    });
-    const pins = await session.launch(plan, options, pollingFor, trace !== undefined, log);
+    const pins = await session.launch(plan, options, mayPoll, trace !== undefined, log);
     const warning = pinWarning([session.target?.pin ?? null, ...pins]);
     if (warning !== null) note(warning);
     const progress = io.stdout.isTTY && text ? new PerfProgress(session.progressCells, session.workers, options, (t) => void io.stdout.write(t)) : null;

@@ -10,7 +10,7 @@ import { TransportError } from '../../../src/spec/errors.js';
 import { GenericStatus, NvmeStatusError, StatusCodeType } from '../../../src/spec/status.js';
 import type { NsContextConfig, PerfQpair } from '../../../src/bench/ns-worker-context.js';
 import { LatencyStats } from '../../../src/bench/latency-stats.js';
-import { PerfWorkerRun, PROGRESS_CELLS, type ContextSetup, type WorkerPolling } from '../../../src/bench/perf-worker-run.js';
+import { PerfWorkerRun, POLL_MAX_IN_FLIGHT, PROGRESS_CELLS, workerPolling, type ContextSetup, type WorkerPolling } from '../../../src/bench/perf-worker-run.js';
 
 const BLOCK = 512;
 const IO_BLOCKS = 8;
@@ -279,5 +279,19 @@ describe('worker run', () => {
     const waiting = new FakeQpair(dev);
     await runWorker([{ config: config({ numberIos: 500 }), qpairs: [waiting] }], { polling: POLL_OFF }).result;
     expect(waiting.polls).toEqual([]);
+  });
+});
+
+describe('workerPolling', () => {
+  it('polls while few I/Os are in flight on the worker, waits above that, and never with -E', () => {
+    expect(workerPolling(1, true, 0)).toEqual({ enabled: true, maxCompletions: 0 });
+    expect(workerPolling(POLL_MAX_IN_FLIGHT, true, 8)).toEqual({ enabled: true, maxCompletions: 8 });
+    expect(workerPolling(POLL_MAX_IN_FLIGHT + 1, true, 8).enabled).toBe(false);
+    expect(workerPolling(1, false, 0).enabled).toBe(false);
+  });
+
+  it('always polls a worker whose queue pairs complete only when polled (PCIe), whatever the depth or -E', () => {
+    expect(workerPolling(POLL_MAX_IN_FLIGHT + 1, true, 0, true).enabled).toBe(true);
+    expect(workerPolling(1, false, 0, true).enabled).toBe(true);
   });
 });
