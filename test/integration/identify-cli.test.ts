@@ -3,15 +3,11 @@
  * (dist/tools/nvme-target.js) on 127.0.0.1, both as separate processes the way
  * a user runs them. dist/ must be built first (`npm run build`; CI's `npm ci` does it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort, requireBuilt, runTool, startTarget, stopTarget, TARGET, tool, trid, type Run, type TargetProcess } from './fixtures/cli-process.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const IDENTIFY = `${ROOT}dist/tools/nvme-identify.js`;
-const TARGET = `${ROOT}dist/tools/nvme-target.js`;
+const IDENTIFY = tool('nvme-identify');
 const NQN = 'nqn.2016-06.io.nvmekit:identify-test';
 const DISCOVERY_NQN = 'nqn.2014-08.org.nvmexpress.discovery';
 const ALLOWED_HOST = 'nqn.2014-08.org.nvmexpress:uuid:11111111-2222-4333-8444-555555555555';
@@ -19,60 +15,7 @@ const OTHER_HOST = 'nqn.2014-08.org.nvmexpress:uuid:99999999-8888-4777-8666-5555
 /** A run that takes longer than this is a hang (no detach, a handle left open). */
 const RUN_LIMIT_MS = 20_000;
 
-interface Target {
-  child: ChildProcess;
-  /** The transport ID from the `ready:` line. */
-  trid: string;
-  port: string;
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function startTarget(args: string[]): Promise<Target> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TARGET, '--listen', 'tcp://127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const ready = /^ready: (.*\btrsvcid:(\d+)\b.*)$/m.exec(out);
-      if (ready) resolve({ child, trid: ready[1]!.trim(), port: ready[2]! });
-    });
-    child.once('exit', (code) => reject(new Error(`nvme-target exited (${code}) before ready: ${err.trim()}`)));
-  });
-}
-
-async function stopTarget(t: Target | undefined): Promise<void> {
-  if (!t || t.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => t.child.once('exit', resolve));
-  t.child.kill('SIGTERM');
-  await exited;
-}
-
-function identify(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [IDENTIFY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`nvme-identify ${args.join(' ')} did not exit within ${RUN_LIMIT_MS} ms; stderr: ${stderr}`));
-    }, RUN_LIMIT_MS);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const trid = (port: string, subnqn?: string) => `trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:${port}${subnqn ? ` subnqn:${subnqn}` : ''}`;
+const identify = (...args: string[]): Promise<Run> => runTool(IDENTIFY, args, RUN_LIMIT_MS);
 
 /** The run failed with exactly one stderr line and nothing on stdout. */
 function oneLineFailure(run: Run, code: number): string {
@@ -84,23 +27,10 @@ function oneLineFailure(run: Run, code: number): string {
   return lines[0]!;
 }
 
-/** A port nothing listens on: one the kernel just handed out and took back. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-beforeAll(() => {
-  for (const file of [IDENTIFY, TARGET]) {
-    if (!existsSync(file)) throw new Error(`${file} is missing: build first with \`npm run build\` (npx tsc -p tsconfig.json)`);
-  }
-});
+beforeAll(() => requireBuilt(IDENTIFY, TARGET));
 
 describe('nvme-identify against nvme-target', () => {
-  let target: Target | undefined;
+  let target: TargetProcess | undefined;
 
   beforeAll(async () => {
     target = await startTarget(['--nqn', NQN, '--malloc', '64M', '--null', '1G', '--serial', 'NVMEKIT-ID-1', '--model', 'nvmekit identify test']);
@@ -209,7 +139,7 @@ describe('nvme-identify against nvme-target', () => {
 });
 
 describe('nvme-identify and a subsystem with an allowed-host list', () => {
-  let target: Target | undefined;
+  let target: TargetProcess | undefined;
 
   beforeAll(async () => {
     target = await startTarget(['--nqn', NQN, '--malloc', '8M', '--allow-host', ALLOWED_HOST]);

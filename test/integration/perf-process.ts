@@ -3,87 +3,22 @@
  * user does, for the perf integration tests. dist/ must be built first
  * (`npm run build`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { requireBuilt, runTool, TARGET, tool, type Run } from './fixtures/cli-process.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const PERF = `${ROOT}dist/tools/nvme-perf.js`;
-export const TARGET = `${ROOT}dist/tools/nvme-target.js`;
+export { closedPort, startTarget, stopTarget, trid, type Run, type TargetProcess } from './fixtures/cli-process.js';
+export const PERF = tool('nvme-perf');
+export { TARGET };
 /** A run that takes longer than this is a hang (a worker or a handle left behind). */
 const RUN_LIMIT_MS = 60_000;
 
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-export interface TargetProcess {
-  child: ChildProcess;
-  port: string;
-}
-
 /** Throws with the build hint when dist/ is missing. */
 export function requireBuild(): void {
-  for (const file of [PERF, TARGET]) {
-    if (!existsSync(file)) throw new Error(`${file} is missing: build first with \`npm run build\``);
-  }
+  requireBuilt(PERF, TARGET);
 }
 
 export function perf(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PERF, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`nvme-perf ${args.join(' ')} did not exit within ${RUN_LIMIT_MS} ms; stderr: ${stderr}`));
-    }, RUN_LIMIT_MS);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runTool(PERF, args, RUN_LIMIT_MS);
 }
-
-/** nvme-target on a free 127.0.0.1 port; resolves once its `ready:` line came. */
-export function startTarget(args: string[]): Promise<TargetProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TARGET, '--listen', 'tcp://127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const ready = /^ready: .*\btrsvcid:(\d+)\b/m.exec(out);
-      if (ready) resolve({ child, port: ready[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`nvme-target exited (${code}) before ready: ${err.trim()}`)));
-  });
-}
-
-export async function stopTarget(t: TargetProcess | undefined): Promise<void> {
-  if (!t || t.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => t.child.once('exit', resolve));
-  t.child.kill('SIGTERM');
-  await exited;
-}
-
-/** A port nothing listens on: one the kernel just handed out and took back. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-export const trid = (port: string | number, subnqn?: string): string =>
-  `trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:${port}${subnqn ? ` subnqn:${subnqn}` : ''}`;
 
 /** One row of SPDK's Device Information table: name, core and the five columns. */
 export interface TableRow {
