@@ -3,33 +3,18 @@
  * in its own process (built here first when dist is older than the sources).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCommand, Identify } from '../../src/spec/commands.js';
 import { PduType } from '../../src/spec/tcp/index.js';
 import { RawHost, SUBNQN } from '../unit/target-tcp/raw-host.js';
 import { HAS_IPV6_LOOPBACK } from '../unit/target-tcp/fixture.js';
+import { ensureBuilt, REPO } from './fixtures/built-dist.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(REPO, 'dist/tools/nvme-target.js');
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 beforeAll(() => {
-  const stale = !existsSync(CLI) || statSync(CLI).mtimeMs < Math.max(newestSource(join(REPO, 'src')), newestSource(join(REPO, 'tools')));
-  // tsc emits even when another file has type errors; only the output matters here.
-  if (stale) spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO, stdio: 'ignore' });
-  expect(existsSync(CLI)).toBe(true);
+  expect(ensureBuilt('dist/tools/nvme-target.js')).toBe(true);
 }, 180_000);
 
 interface Running {
