@@ -23,6 +23,7 @@ const EXAMPLES: readonly [string, string][] = [
     'nvme-perf -q 64 -o 4096 -w randrw -M 70 -t 10 -c 0x3 -P 2 -L -r "trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:4420 subnqn:nqn.2016-06.io.nvmekit:cnode1"',
   ],
   ['every namespace of every subsystem a discovery controller lists, result as JSON:', "nvme-perf -q 16 -o 128k -w read -t 5 -r 'trtype:TCP traddr:127.0.0.1 trsvcid:8009' --json result.json"],
+  ['a 30 s loopback run with an HTML report (charts, no network needed to view it):', 'nvme-perf --loopback -t 30 --report perf.html'],
 ];
 
 function flagColumn(def: PerfOptionDef): string {

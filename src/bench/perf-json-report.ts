@@ -35,7 +35,8 @@
  *   "total": { "ios", "errors", "bytes", "iops", "mibps",
  *              "latencyUs": { "avg", "min", "max", "percentiles" } } | null,   // SPDK's Total row
  *   "transportStats": [ { "lcore", "name", "stats": { "trtype": "TCP", "polls", ... } } ],
- *   "verify": null | { "readsChecked": 1234, "mismatchCount": 0, "mismatches": [ { "name", "lcore", "lba", "message" } ] }
+ *   "verify": null | { "readsChecked": 1234, "mismatchCount": 0, "mismatches": [ { "name", "lcore", "lba", "message" } ] },
+ *   "timeline": { "intervalMs": 1000, "samples": [ { "tSec", "durationSec", "iops", "mibps" } ] }   // absent with no sample
  * }
  * ```
  *
@@ -113,6 +114,7 @@ export function toPerfJson(r: PerfResult): PerfJsonDocument {
     total: r.total ? jsonFigures(r.total) : null,
     transportStats: r.transportStats,
     verify: r.verify,
+    ...(r.timeline === undefined ? {} : { timeline: r.timeline }),
   };
 }
 

@@ -67,6 +67,7 @@ export interface PerfOptionsDraft {
   noShutdownNotification?: boolean;
   fua?: boolean;
   json?: string;
+  report?: string;
   seed?: number;
   loopback?: boolean;
   verify?: boolean;
@@ -207,6 +208,11 @@ function jsonTarget(raw: string, _flag: string): string {
   return raw === '' ? '-' : raw;
 }
 
+function reportPath(raw: string, flag: string): string {
+  if (raw === '') throw new ConfigError(flag, 'needs a file name, e.g. --report result.html');
+  return raw;
+}
+
 /** The table. Order is help order within each section. */
 export const PERF_OPTION_TABLE: readonly PerfOptionDef[] = [
   // ==== BASIC OPTIONS ====
@@ -279,6 +285,7 @@ export const PERF_OPTION_TABLE: readonly PerfOptionDef[] = [
 
   // ==== nvmekit ====
   { long: 'json', arg: '[FILE]', optionalArg: true, section: 'nvmekit', help: 'write the result as JSON to FILE, or to stdout instead of the text report', ...set('json', jsonTarget) },
+  { long: 'report', arg: '<FILE.html>', section: 'nvmekit', help: 'write a self-contained HTML report to FILE: IOPS and MiB/s over time, latency percentiles and histogram, settings', ...set('report', reportPath) },
   { long: 'seed', arg: '<n>', section: 'nvmekit', help: 'PRNG seed (32-bit) for offsets and the read/write mix; a run is repeatable with the same seed', ...set('seed', parseU32) },
   { long: 'loopback', section: 'nvmekit', help: 'start the bundled target (malloc namespace, TCP on 127.0.0.1) and run against it', ...on('loopback') },
   { long: 'verify', section: 'nvmekit', help: 'tag every written block with its LBA and a generation and check every read of it', ...on('verify') },

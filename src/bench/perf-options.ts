@@ -85,6 +85,8 @@ export interface PerfOptions {
   fua: boolean;
   /** `--json`: a file name, `-` for stdout, null when not asked. */
   json: string | null;
+  /** `--report`: the HTML report's file name, null when not asked. */
+  report: string | null;
   /** `--seed`; null lets the engine pick one (and report it). */
   seed: number | null;
   /** `--loopback`. */
@@ -334,6 +336,7 @@ export function validatePerfOptions(draft: PerfOptionsDraft, env: PerfEnvironmen
     noShutdownNotification: draft.noShutdownNotification ?? PERF_DEFAULTS.noShutdownNotification,
     fua: draft.fua ?? PERF_DEFAULTS.fua,
     json: draft.json ?? null,
+    report: draft.report ?? null,
     seed: draft.seed ?? null,
     loopback,
     verify,

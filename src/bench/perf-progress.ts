@@ -1,13 +1,15 @@
 /**
- * The live once-a-second line on a TTY (SPDK's `print_periodic_performance`):
- * I/Os completed in the last second over all workers, read from the shared
- * progress cells the workers bump on every completion, and with `-m` the busy
- * percent of the worker cores: for a polling worker SPDK's split of polling
- * time into polls that found completions and polls that did not, for one that
- * waits the event-loop utilization of its thread.
+ * Once a second, I/Os completed in the last second over all workers, read from
+ * the shared progress cells the workers bump on every completion: kept as the
+ * run's timeline (IOPS and MiB/s per second, for `--report`), and on a TTY
+ * printed as the live line (SPDK's `print_periodic_performance`), with `-m`
+ * the busy percent of the worker cores: for a polling worker SPDK's split of
+ * polling time into polls that found completions and polls that did not, for
+ * one that waits the event-loop utilization of its thread.
  */
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
+import type { PerfTimeline, PerfTimelineSample } from './perf-result.js';
 import { ERASE_LINE, formatProgressLine } from './perf-text-report.js';
 import { PROGRESS_CELLS } from './perf-worker-run.js';
 
@@ -25,6 +27,9 @@ export interface ProgressWorker {
 }
 
 const INTERVAL_MS = 1000;
+/** A last, partial interval shorter than this is left out: its rate would be mostly noise. */
+const MIN_TAIL_MS = 100;
+const MIB = 1024 * 1024;
 
 export class PerfProgress {
   private timer: NodeJS.Timeout | undefined;
@@ -36,12 +41,14 @@ export class PerfProgress {
   private readonly lastElu: (EventLoopUtilization | undefined)[];
   private wasWarmup = false;
   private printed = false;
+  private readonly samples: PerfTimelineSample[] = [];
 
+  /** @param write where the live line goes; null records the timeline without printing (not a TTY, `--json -`) */
   constructor(
     private readonly counts: Float64Array,
     private readonly workers: readonly ProgressWorker[],
     private readonly settings: ProgressSettings,
-    private readonly write: (text: string) => void,
+    private readonly write: ((text: string) => void) | null,
   ) {
     this.lastPolling = new Float64Array(workers.length * 2);
     this.lastElu = workers.map(() => undefined);
@@ -55,10 +62,43 @@ export class PerfProgress {
     this.timer.unref();
   }
 
-  /** Stops the line; erases it (so the report starts on a clean line) if one was printed. */
+  /**
+   * Stops sampling, keeping the last partial interval; erases the live line
+   * (so the report starts on a clean line) if one was printed.
+   */
   stop(): void {
     clearInterval(this.timer);
-    if (this.printed) this.write(ERASE_LINE);
+    const now = performance.now();
+    if (now - this.lastMs >= MIN_TAIL_MS) this.sample(now);
+    if (this.printed) this.write?.(ERASE_LINE);
+  }
+
+  /** The samples of the measured run so far. */
+  timeline(): PerfTimeline {
+    return { intervalMs: INTERVAL_MS, samples: [...this.samples] };
+  }
+
+  /**
+   * Takes the completions since the last sample, as a rate per second; keeps
+   * it in the timeline when most of the interval was past the warm-up.
+   */
+  private sample(now: number): number {
+    let completed = 0;
+    for (let i = 0; i < this.counts.length; i += PROGRESS_CELLS) completed += this.counts[i]!;
+    const ms = now - this.lastMs;
+    const iops = ms > 0 ? ((completed - this.lastCompleted) * INTERVAL_MS) / ms : 0;
+    const measuredFrom = this.startMs + this.settings.warmupSec * 1000;
+    if ((this.lastMs + now) / 2 >= measuredFrom) {
+      this.samples.push({
+        tSec: (now - measuredFrom) / 1000,
+        durationSec: ms / 1000,
+        iops,
+        mibps: (iops * this.settings.ioSizeBytes) / MIB,
+      });
+    }
+    this.lastCompleted = completed;
+    this.lastMs = now;
+    return iops;
   }
 
   /** The share of the last second worker `i` was busy, 0 to 1. */
@@ -81,11 +121,8 @@ export class PerfProgress {
 
   private readonly tick = (): void => {
     const now = performance.now();
-    let completed = 0;
-    for (let i = 0; i < this.counts.length; i += PROGRESS_CELLS) completed += this.counts[i]!;
-    const ios = Math.round(((completed - this.lastCompleted) * INTERVAL_MS) / (now - this.lastMs));
-    this.lastCompleted = completed;
-    this.lastMs = now;
+    const ios = Math.round(this.sample(now));
+    if (this.write === null) return;
     const warmup = now - this.startMs < this.settings.warmupSec * 1000;
     // SPDK erases the longer [warmup] line once the measured run starts.
     if (this.wasWarmup && !warmup) this.write(ERASE_LINE);

@@ -137,6 +137,25 @@ export interface PerfVerifySummary {
   mismatches: PerfVerifyMismatch[];
 }
 
+/** Throughput over one interval of the measured run (warm-up excluded). */
+export interface PerfTimelineSample {
+  /** End of the interval, seconds since the measured run started. */
+  tSec: number;
+  /** Length of the interval in seconds (the last one may be short). */
+  durationSec: number;
+  /** Completions per second over the interval, every worker together. */
+  iops: number;
+  /** IOPS × the I/O size, in MiB/s. */
+  mibps: number;
+}
+
+/** Throughput sampled once a second while the run went on (`--report` charts it). */
+export interface PerfTimeline {
+  /** The sampling interval in ms. */
+  intervalMs: number;
+  samples: PerfTimelineSample[];
+}
+
 export interface PerfResult {
   /** ISO 8601 start of the measured run (after connecting). */
   startTime: string;
@@ -155,6 +174,8 @@ export interface PerfResult {
   transportStats: PerfTransportStatsEntry[];
   /** Null without `--verify`. */
   verify: PerfVerifySummary | null;
+  /** IOPS and MiB/s per second of the run; absent when the engine did not sample. */
+  timeline?: PerfTimeline;
 }
 
 /** One (namespace, worker) context's statistics at the end of the run. */
@@ -177,6 +198,7 @@ export interface PerfRunData {
   warnings?: string[];
   transportStats?: PerfTransportStatsEntry[];
   verify?: PerfVerifySummary | null;
+  timeline?: PerfTimeline;
 }
 
 const MIB = 1024 * 1024;
@@ -253,5 +275,6 @@ export function buildPerfResult(run: PerfRunData): PerfResult {
     total,
     transportStats: run.transportStats ?? [],
     verify: run.verify ?? null,
+    ...(run.timeline === undefined ? {} : { timeline: run.timeline }),
   };
 }

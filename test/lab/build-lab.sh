@@ -24,7 +24,7 @@ log() { echo "[build-lab] $*"; }
 
 PKGS=(qemu-system-x86 qemu-utils busybox-static kmod cpio pciutils xz-utils binutils
       nvme-cli rdma-core ibverbs-providers ibverbs-utils rdmacm-utils perftest
-      libibverbs-dev librdmacm-dev iproute2 gcc libc6-dev tshark)
+      libibverbs-dev librdmacm-dev iproute2 gcc libc6-dev tshark chromium)
 
 apt_updated=0
 apt_update() { ((apt_updated)) || { log "apt-get update"; apt-get update -qq; apt_updated=1; }; }

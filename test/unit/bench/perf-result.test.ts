@@ -148,4 +148,11 @@ describe('formatPerfJson', () => {
     expect(h.maxValue).toBeGreaterThanOrEqual(500_000);
     expect(h.maxValue).toBeLessThan(500_000 * 1.001);
   });
+
+  it('carries the timeline when the run sampled one, and no key when it did not', () => {
+    expect(doc).not.toHaveProperty('timeline');
+    const timeline = { intervalMs: 1000, samples: [{ tSec: 1, durationSec: 1, iops: 3, mibps: 3 * 4096 / 2 ** 20 }] };
+    const sampled = JSON.parse(formatPerfJson(buildPerfResult({ ...runData(), timeline })));
+    expect(sampled.timeline).toEqual(timeline);
+  });
 });
