@@ -6,6 +6,7 @@
  */
 import { createProgram, runCli } from '../src/cli/program.js';
 import { bindKernel, bindVfio, iommuEnabled, setupStatus, type ControllerSetupStatus } from '../src/transport/pcie/pci-setup.js';
+import { ENABLE_IOMMU } from '../src/transport/pcie/pci-sysfs.js';
 
 const NAME = 'nvme-setup';
 
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     const all = setupStatus();
     for (const c of all) console.log(statusLine(c));
     if (all.length === 0) console.log('no NVMe controllers');
-    if (!iommuEnabled()) console.log('no IOMMU groups: VFIO needs the IOMMU on (intel_iommu=on or amd_iommu=on, VT-d / AMD-Vi in the firmware)');
+    if (!iommuEnabled()) console.log(`no IOMMU groups, so VFIO cannot work: ${ENABLE_IOMMU}`);
   } else {
     program.error(`unknown command '${command}' (status, bind or reset)`);
   }

@@ -17,6 +17,8 @@ import { connectAll, parseTransportId, type Controller, type ControllerOptions }
 import { resolveOptions } from '../nvme-driver/options.js';
 import type { ErrorContext } from '../cli/error-messages.js';
 import { currentAffinity, type PinOutcome } from '../native/libc.js';
+import { assertReportWritable, writeHtmlReport } from '../report/html/report-file.js';
+import { perfReportData } from '../report/html/perf-report-data.js';
 import { NVMEKIT_VERSION } from '../version.js';
 import { LatencyStats } from './latency-stats.js';
 import { loopbackTargetCore, startLoopbackTarget, type LoopbackTarget } from './loopback-target.js';
@@ -105,6 +107,8 @@ function controllerOptions(opts: PerfOptions, trace: ((line: string) => void) | 
     dataDigest: opts.dataDigest,
     // The controller caps it at CAP.MQES + 1, as SPDK's driver does with its UINT16_MAX default.
     ioQueueSize: Math.min(opts.ioQueueSize, 65536),
+    // -E: PCIe queue pairs (those of workers too) complete through MSI-X instead of being polled.
+    enableInterrupts: opts.enableInterrupt,
     trace,
   };
 }
@@ -179,7 +183,7 @@ class PerfSession {
     const progress = new SharedArrayBuffer(plan.workers.length * PROGRESS_CELLS * Float64Array.BYTES_PER_ELEMENT);
     this.progressCells = new Float64Array(progress);
     plan.workers.forEach((w, i) => {
-      const mustPoll = w.contexts.some((c) => c.descriptors.some((d) => d.trtype === 'PCIe'));
+      const mustPoll = w.contexts.some((c) => c.descriptors.some((d) => d.shared !== undefined && !d.shared.interrupts));
       const polling = workerPolling(w.contexts.length * options.ioDepth, mayPoll, options.maxCompletionsPerPoll, mustPoll);
       const init: PerfWorkerInit = {
         lcore: w.lcore,
@@ -203,16 +207,16 @@ class PerfSession {
   }
 
   /** Releases the workers together and waits for their reports, the live line running meanwhile. */
-  async run(progress: PerfProgress | null): Promise<DoneMessage[]> {
+  async run(progress: PerfProgress): Promise<DoneMessage[]> {
     process.on('SIGINT', this.onSignal).on('SIGTERM', this.onSignal);
     for (const w of this.workers) w.worker.postMessage({ type: 'start' });
-    progress?.start();
+    progress.start();
     try {
       const reports = await Promise.all(this.workers.map((w) => w.done));
       this.failure ??= reports.find((r) => r.failure !== null)?.failure ?? null;
       return reports;
     } finally {
-      progress?.stop();
+      progress.stop();
       process.off('SIGINT', this.onSignal).off('SIGTERM', this.onSignal);
     }
   }
@@ -240,6 +244,7 @@ export async function runPerf(options: PerfOptions, io: PerfIo, ctx: ErrorContex
   const note = (line: string): void => void io.stderr.write(`nvme-perf: ${line}\n`);
   const log = (line: string): void => void io.stderr.write(`${line}\n`);
   const trace = options.logFlags.some((f) => TRACE_FLAGS.has(f)) ? log : undefined;
+  if (options.report !== null) assertReportWritable(options.report, '--report');
   const session = new PerfSession();
   try {
     let transports = options.transports;
@@ -268,7 +273,9 @@ export async function runPerf(options: PerfOptions, io: PerfIo, ctx: ErrorContex
     const pins = await session.launch(plan, options, mayPoll, trace !== undefined, log);
     const warning = pinWarning([session.target?.pin ?? null, ...pins]);
     if (warning !== null) note(warning);
-    const progress = io.stdout.isTTY && text ? new PerfProgress(session.progressCells, session.workers, options, (t) => void io.stdout.write(t)) : null;
+    // Always sampled (the timeline); printed as the live line only on a terminal.
+    const live = io.stdout.isTTY === true && text;
+    const progress = new PerfProgress(session.progressCells, session.workers, options, live ? (t) => void io.stdout.write(t) : null);
     const startTime = new Date();
     const reports = await session.run(progress);
 
@@ -284,11 +291,13 @@ export async function runPerf(options: PerfOptions, io: PerfIo, ctx: ErrorContex
       warnings: plan.warnings,
       contexts: contexts.map((c) => ({ name: c.name, lcore: c.lcore, stats: LatencyStats.fromSnapshot(c.stats) })),
       verify: options.verify ? verifySummary(contexts) : null,
+      timeline: progress.timeline(),
     });
     if (options.transportStats) note('--transport-stats: the TCP transport exposes no counters yet (polls, socket reads and writes); nothing to print');
     if (text) io.stdout.write(formatPerfResults(result));
     if (options.json === '-') io.stdout.write(formatPerfJson(result));
     else if (options.json !== null) writeFileSync(options.json, formatPerfJson(result));
+    if (options.report !== null) writeHtmlReport(options.report, perfReportData(result));
     // With -Q the run goes on past bad data, but the exit status still says it was found.
     const mismatched = result.verify?.mismatchCount ?? 0;
     if (mismatched > 0) session.failure ??= `--verify: ${mismatched} read(s) returned wrong data; the first: ${result.verify!.mismatches[0]!.message}`;

@@ -47,8 +47,9 @@ export class AsyncEventRequests {
     private readonly trace: ((line: string) => void) | undefined,
   ) {}
 
-  /** Submits the AERs. */
+  /** Submits the AERs (again after a controller reset, which took the earlier ones). */
   start(): void {
+    this.stopped = false;
     for (let i = 0; i < this.count; i++) this.submit();
   }
 

@@ -140,7 +140,8 @@ interface StateDef {
 }
 
 const commandTimeout = (c: InitContext): number => c.opts.commandTimeoutMs;
-const readyTimeout = (c: InitContext): number => Math.max(MIN_READY_TIMEOUT_MS, c.cap.to * 500);
+/** How long CSTS.RDY may take to follow CC.EN: CAP.TO (500 ms units), at least 500 ms. */
+export const readyTimeout = (c: InitContext): number => Math.max(MIN_READY_TIMEOUT_MS, c.cap.to * 500);
 const noTimeout = (): number => 0;
 
 const STATES: Record<Exclude<InitState, 'READY'>, StateDef> = {
@@ -269,18 +270,23 @@ async function checkEn(c: InitContext): Promise<InitState> {
   return csts.rdy ? 'SET_EN_0' : 'DISABLE_WAIT_FOR_READY_1';
 }
 
-async function waitForReady(c: InitContext, rdy: boolean): Promise<void> {
+/**
+ * Polls CSTS until RDY = `rdy`. CSTS.CFS fails a wait for RDY = 1 only: disabling
+ * (CC.EN = 0) is how a controller in fatal status is reset.
+ */
+export async function waitForReady(c: InitContext, rdy: boolean, cancelled: () => Error | null = () => c.cancelled): Promise<void> {
   await pollUntil(
     async () => decodeCsts(await c.regs.read32(Register.CSTS)),
     (csts) => {
-      if (csts.cfs) throw new TransportError('CSTS.CFS=1: the controller reports a fatal status', 'EIO');
+      if (csts.cfs && rdy) throw new TransportError('controller fatal status (CSTS.CFS=1) while enabling the controller', 'EIO');
       return csts.rdy === rdy;
     },
-    () => c.cancelled,
+    cancelled,
   );
 }
 
-async function enable(c: InitContext): Promise<InitState> {
+/** CC.EN = 1 with the command sets, page size and queue entry sizes this driver uses, after the transport's enable hook. */
+export async function enable(c: InitContext): Promise<InitState> {
   const { cap } = c;
   const css = cap.css & CapCss.IO_COMMAND_SETS ? CcCss.ALL_IO_COMMAND_SETS : cap.css & CapCss.NVM ? CcCss.NVM : CcCss.ADMIN_ONLY;
   // 4 KiB host pages (MPS 0) unless the controller's minimum is larger.
@@ -300,7 +306,8 @@ async function identify(c: InitContext): Promise<InitState> {
   return 'CONFIGURE_AER';
 }
 
-async function configureAer(c: InitContext): Promise<InitState> {
+/** Enables the asynchronous events the controller supports (Set Features Async Event Configuration). */
+export async function configureAsyncEvents(c: InitContext): Promise<void> {
   // OAES advertises each notice at the bit position Set Features AEC enables it with.
   const supported = decodeFeature(AsyncEventConfiguration, c.data.oaes);
   const cdw11 = encodeFeature(AsyncEventConfiguration, {
@@ -312,6 +319,10 @@ async function configureAer(c: InitContext): Promise<InitState> {
     dlpcn: supported.dlpcn,
   });
   if (cdw11 !== 0) await tolerated(c, 'Set Features Async Event Configuration', c.adminCommands.setFeatures(FeatureId.ASYNC_EVENT_CONFIGURATION, cdw11));
+}
+
+async function configureAer(c: InitContext): Promise<InitState> {
+  await configureAsyncEvents(c);
   c.aer = new AsyncEventRequests(c.admin!, Math.min(c.data.aerl + 1, MAX_OUTSTANDING_AERS), c.opts.trace);
   c.aer.start();
   return 'SET_KEEP_ALIVE_TIMEOUT';
@@ -339,11 +350,16 @@ async function setKeepAliveTimeout(c: InitContext): Promise<InitState> {
   return next;
 }
 
-async function setNumQueues(c: InitContext): Promise<InitState> {
+/** Set Features Number of Queues with the option's count: how many I/O queues the controller grants. */
+export async function requestIoQueues(c: InitContext): Promise<number> {
   const n = c.opts.numIoQueues;
   const cdw0 = await c.adminCommands.setFeatures(FeatureId.NUMBER_OF_QUEUES, encodeFeature(NumberOfQueues, { nsqr: n, ncqr: n }));
   const granted = decodeFeature(NumberOfQueues, cdw0);
-  c.maxIoQueues = Math.min(n, granted.nsqr, granted.ncqr);
+  return Math.min(n, granted.nsqr, granted.ncqr);
+}
+
+async function setNumQueues(c: InitContext): Promise<InitState> {
+  c.maxIoQueues = await requestIoQueues(c);
   return 'IDENTIFY_ACTIVE_NS';
 }
 

@@ -18,6 +18,7 @@ import type { TransportController } from '../transport/transport.js';
 import type { AdminCommands, GetLogPageOptions, SetFeaturesOptions } from './admin-commands.js';
 import type { AsyncEvent, AsyncEventRequests } from './async-events.js';
 import { initialize, InitContext } from './controller-init.js';
+import { resetMemoryMapped } from './controller-reset.js';
 import { SHARED_QPAIR_FAILED, SHARED_QPAIR_READY, type QpairDescriptor, type SharedQpairDescriptor } from './descriptor.js';
 import { inCapsuleDataSizeOf } from './fabrics.js';
 import { createIoQueues, deleteIoQueues, openIoQpair } from './io-qpair.js';
@@ -27,7 +28,7 @@ import { resolveOptions, type ControllerOptions, type ResolvedOptions } from './
 import type { QueuePair, RawCompletion } from './queue-pair.js';
 import type { RegisterIo } from './register-io.js';
 import { DISCOVERY_NQN, formatTransportId, parseTransportId, type TransportId } from './transport-id.js';
-import { createTransportController } from './transports.js';
+import { createTransportController, expandTransportId } from './transports.js';
 import { pollUntil, withTimeout } from './wait.js';
 
 /** Shutdown waits at least this long for CSTS.SHST = complete (SPDK's minimum; RTD3E may ask for more). */
@@ -97,9 +98,10 @@ export class Controller extends EventEmitter {
   private readonly sharedQpairs = new Map<number, { release: () => void; created: Promise<boolean> }>();
   /** Shared queue pairs being deleted after `releaseQpairDescriptor`. */
   private readonly sharedTeardowns = new Set<Promise<void>>();
-  private readonly keepAliveTimer: NodeJS.Timeout | undefined;
+  private keepAliveTimer: NodeJS.Timeout | undefined;
   private keepAliveOutstanding = false;
   private detaching: Promise<DetachReport> | null = null;
+  private resetting: Promise<void> | null = null;
 
   /** @internal built by `connect()` once initialization reached READY */
   constructor(init: InitContext) {
@@ -125,10 +127,7 @@ export class Controller extends EventEmitter {
     this.aer = init.aer;
     init.onAdminFatal = (err) => this.fail(err);
     this.aer?.setHandler((event) => void this.onAsyncEvent(event));
-    if (this.keepAliveTimeoutMs > 0) {
-      this.keepAliveTimer = setInterval(this.sendKeepAlive, Math.max(1, Math.floor(this.keepAliveTimeoutMs / 2)));
-      this.keepAliveTimer.unref();
-    }
+    this.startKeepAlive();
   }
 
   /** Active namespaces in NSID order. */
@@ -282,6 +281,24 @@ export class Controller extends EventEmitter {
   }
 
   /**
+   * Resets the controller (SPDK's `spdk_nvme_ctrlr_reset`), also the way back
+   * from a failed one (CSTS.CFS). Commands the controller holds fail with
+   * ABORTED - SQ DELETION with DNR clear (retry them); commands submitted
+   * meanwhile wait and go out once their queue is back. Every I/O queue pair of
+   * this thread keeps working afterwards. Calls during a reset share it.
+   *
+   * Implemented for PCIe (CC.EN = 0, CSTS.RDY = 0, admin queue programmed and
+   * enabled again, Number of Queues / Keep Alive / AER restored, I/O queues
+   * created again); fabrics would reconnect the association and are refused for now.
+   * @throws ConfigError on fabrics, or while queue pairs are shared with other
+   *   threads; TransportError when the controller does not come back (it is then failed)
+   */
+  reset(): Promise<void> {
+    this.resetting ??= this.doReset().finally(() => (this.resetting = null));
+    return this.resetting;
+  }
+
+  /**
    * Detaches: stops keep-alive and events, frees the I/O queue pairs, shuts the
    * controller down (CC.SHN = normal, then CSTS.SHST = complete within RTD3E,
    * at least 10 s), closes the admin queue and the transport. Never throws: a
@@ -294,6 +311,33 @@ export class Controller extends EventEmitter {
 
   private get subnqn(): string {
     return this.trid.subnqn ?? DISCOVERY_NQN;
+  }
+
+  private async doReset(): Promise<void> {
+    if (this.detaching) throw new TransportError(`controller ${this.subnqn} cntlid ${this.cntlid} is detached`);
+    if (this.tctrl.fabrics) {
+      throw new ConfigError('trtype', `reset over ${this.trid.trtype} is not implemented yet: detach() and connect() again`);
+    }
+    if (this.sharedQpairs.size > 0) {
+      throw new ConfigError('reset', `${this.sharedQpairs.size} I/O queue pair(s) are driven by other threads: free them and release their descriptors first`);
+    }
+    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
+    try {
+      await resetMemoryMapped(this.init, [...this.ioQpairs.values()]);
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.fail(error);
+      for (const qp of [this.adminQp, ...this.ioQpairs.values()]) qp.onFatal(error);
+      throw error;
+    }
+    this.failedReason = null;
+    this.startKeepAlive();
+  }
+
+  private startKeepAlive(): void {
+    if (this.keepAliveTimeoutMs <= 0) return;
+    this.keepAliveTimer = setInterval(this.sendKeepAlive, Math.max(1, Math.floor(this.keepAliveTimeoutMs / 2)));
+    this.keepAliveTimer.unref();
   }
 
   private async doDetach(): Promise<DetachReport> {
@@ -344,7 +388,14 @@ export class Controller extends EventEmitter {
   private shareQpair(qid: number, qsize: number): SharedQpairDescriptor {
     let reservation;
     try {
-      reservation = this.tctrl.reserveSharedQpair!({ qid, qsize, headerDigest: false, dataDigest: false, connectTimeoutMs: this.options.connectTimeoutMs });
+      reservation = this.tctrl.reserveSharedQpair!({
+        qid,
+        qsize,
+        headerDigest: false,
+        dataDigest: false,
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        interrupts: this.options.enableInterrupts,
+      });
     } catch (err) {
       this.usedQids.delete(qid);
       throw err;
@@ -359,7 +410,7 @@ export class Controller extends EventEmitter {
       },
     );
     this.sharedQpairs.set(qid, { release: reservation.release, created });
-    return { share: reservation.share, state };
+    return { share: reservation.share, interrupts: reservation.queueMemory.interruptVector !== null, state };
   }
 
   /** Deletes a shared queue pair's queues on the controller (once created), then frees its rings. */
@@ -373,8 +424,9 @@ export class Controller extends EventEmitter {
 
   private checkIoQpair(opts: IoQpairOptions): number {
     if (this.isDiscovery) throw new ConfigError('subnqn', `${this.subnqn} is a discovery controller: it has no I/O queues`);
-    if (this.detaching || this.failedReason) {
-      throw new TransportError(`controller ${this.subnqn} cntlid ${this.cntlid} is ${this.failedReason ? 'failed' : 'detached'}`);
+    if (this.detaching || this.failedReason || this.resetting) {
+      const state = this.detaching ? 'detached' : this.failedReason ? 'failed' : 'resetting';
+      throw new TransportError(`controller ${this.subnqn} cntlid ${this.cntlid} is ${state}`);
     }
     const qsize = opts.qsize ?? this.ioQueueSize;
     const max = this.cap.mqes + 1;
@@ -395,7 +447,7 @@ export class Controller extends EventEmitter {
   }
 
   private readonly sendKeepAlive = (): void => {
-    if (this.keepAliveOutstanding || this.failedReason) return;
+    if (this.keepAliveOutstanding || this.failedReason || this.resetting) return;
     this.keepAliveOutstanding = true;
     this.admin.keepAlive().then(
       () => (this.keepAliveOutstanding = false),
@@ -436,11 +488,14 @@ export class Controller extends EventEmitter {
  * READY). With the discovery NQN (the default `subnqn` on fabrics) this is a
  * discovery controller; `connectAll()` follows its log instead.
  *
- * @throws ConfigError for a bad transport ID, option or missing transport;
- *   TransportError / ProtocolError / NvmeStatusError / CommandTimeoutError from the way
+ * A PCIe transport ID without traddr attaches the one controller bound to
+ * vfio-pci (`connectAll()` takes several).
+ *
+ * @throws ConfigError for a bad transport ID, option or missing transport, or a
+ *   PCIe transport ID that stands for no or several controllers; TransportError / ProtocolError / NvmeStatusError / CommandTimeoutError from the way
  */
 export async function connect(trid: string | TransportId, opts: ControllerOptions = {}): Promise<Controller> {
-  const id = typeof trid === 'string' ? parseTransportId(trid) : parseTransportId(formatTransportId(trid));
+  const id = oneController(typeof trid === 'string' ? parseTransportId(trid) : parseTransportId(formatTransportId(trid)), opts);
   const init = new InitContext(id, resolveOptions(id, opts), createTransportController(id));
   try {
     await initialize(init);
@@ -449,4 +504,15 @@ export async function connect(trid: string | TransportId, opts: ControllerOption
     throw err;
   }
   return new Controller(init);
+}
+
+/** The single controller a transport ID stands for (PCIe without traddr may stand for several). */
+function oneController(trid: TransportId, opts: ControllerOptions): TransportId {
+  const all = expandTransportId(trid, opts.notice);
+  if (all.length === 1) return all[0]!;
+  throw new ConfigError(
+    'traddr',
+    `'${formatTransportId(trid)}' stands for ${all.length} controllers (${all.map((t) => t.traddr).join(', ')}): ` +
+      `pick one with traddr, or attach them all with connectAll()`,
+  );
 }

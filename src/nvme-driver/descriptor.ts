@@ -44,6 +44,11 @@ export interface SharedQpairDescriptor {
   /** The transport's `SharedQpairReservation.share`. */
   share: unknown;
   /**
+   * The CQ signals an MSI-X interrupt the attached queue pair waits on (the
+   * controller's `enableInterrupts`); false: it completes only when polled.
+   */
+  interrupts: boolean;
+  /**
    * Over a SharedArrayBuffer: 0 while Create I/O CQ/SQ run on the controller's
    * thread, then `SHARED_QPAIR_READY` or `SHARED_QPAIR_FAILED`.
    */

@@ -19,6 +19,7 @@ import {
 } from '../spec/discovery-log.js';
 import { connect, type Controller } from './controller.js';
 import type { ControllerOptions } from './options.js';
+import { expandTransportId } from './transports.js';
 import { DISCOVERY_NQN, formatTransportId, parseTransportId, type AdrFam, type TransportId, type TrType } from './transport-id.js';
 
 /** Reads of a log that keeps changing give up after this many tries (Linux's count). */
@@ -98,11 +99,14 @@ export function entryTransportId(entry: DiscoveryLogEntry, via: TransportId): Tr
 /**
  * What spdk_nvme_perf does with a transport ID: for the discovery NQN, connect
  * to every NVM subsystem the discovery log lists (once each, in log order);
- * for any other subnqn, connect to that controller. All or nothing: if one
+ * for PCIe without traddr, to every controller bound to vfio-pci (those the
+ * kernel holds are told to `opts.notice`); otherwise to that controller. All or nothing: if one
  * connect fails, those already made are detached and the error is thrown.
  */
 export async function connectAll(trid: string | TransportId, opts: ControllerOptions = {}): Promise<Controller[]> {
   const id = typeof trid === 'string' ? parseTransportId(trid) : trid;
+  const probed = expandTransportId(id, opts.notice);
+  if (probed.length !== 1 || probed[0] !== id) return connectEach(probed, opts);
   if (id.trtype === 'PCIe' || (id.subnqn ?? DISCOVERY_NQN) !== DISCOVERY_NQN) return [await connect(id, opts)];
   const seen = new Set<string>();
   const targets: TransportId[] = [];
@@ -118,6 +122,11 @@ export async function connectAll(trid: string | TransportId, opts: ControllerOpt
     seen.add(key);
     targets.push(target);
   }
+  return connectEach(targets, opts);
+}
+
+/** Connects to each transport ID in order; if one fails, detaches those already made and throws. */
+async function connectEach(targets: readonly TransportId[], opts: ControllerOptions): Promise<Controller[]> {
   const controllers: Controller[] = [];
   try {
     for (const target of targets) controllers.push(await connect(target, opts));

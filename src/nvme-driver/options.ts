@@ -45,10 +45,15 @@ export interface ControllerOptions {
   enableInterrupts?: boolean;
   /** Receives controller state transitions and every command and completion, in SPDK's log format. */
   trace?: (line: string) => void;
+  /**
+   * Receives what a user should know that is no error: PCIe controllers a
+   * transport ID without traddr left out (still bound to the kernel). Default: stderr.
+   */
+  notice?: (line: string) => void;
 }
 
 /** Options with every default filled in. */
-export interface ResolvedOptions extends Required<Omit<ControllerOptions, 'trace'>> {
+export interface ResolvedOptions extends Required<Omit<ControllerOptions, 'trace' | 'notice'>> {
   trace: ((line: string) => void) | undefined;
 }
 

@@ -9,7 +9,7 @@
  * lookup by CID and a status check on the raw CQE. Nothing is allocated per
  * I/O once the pools are warm, and no closure is made per I/O.
  */
-import type { QpairEvents, TransportQpair } from '../transport/transport.js';
+import type { QpairEvents, QueueMemory, TransportQpair } from '../transport/transport.js';
 import { CommandTimeoutError, ProtocolError, TransportError } from '../spec/errors.js';
 import { CqeOffset, cqeStatusField } from '../spec/cqe.js';
 import { encodeSqe, SQE_SIZE, SqeOffset, type SqeInit } from '../spec/sqe.js';
@@ -86,6 +86,8 @@ class SplitParent {
 
 /** The NVMe status SPDK gives commands it fails itself when a queue is deleted. */
 const SQ_DELETION = { sct: StatusCodeType.GENERIC, sc: GenericStatus.ABORTED_SQ_DELETION, crd: 0, more: false, dnr: true };
+/** The same for commands a controller reset took away: the queue comes back, so they may be retried. */
+const SQ_DELETION_BY_RESET = { ...SQ_DELETION, dnr: false };
 /** Longest period of the timeout clock; the clock runs at 1/8 of the timeout below this. */
 const MAX_TICK_MS = 1000;
 
@@ -98,6 +100,8 @@ export class QueuePair implements QpairEvents {
   readonly maxTransferSize: number;
   /** The error that ended this queue pair, or null while it works. */
   failedReason: Error | null = null;
+  /** PCIe: the rings Create I/O CQ / SQ point at (see `TransportQpair.queueMemory`). */
+  readonly queueMemory: QueueMemory | undefined;
 
   private readonly tq: TransportQpair;
   private readonly opts: QueuePairOptions;
@@ -114,9 +118,12 @@ export class QueuePair implements QpairEvents {
   private longLivedCount = 0;
   private tick = 0;
   private readonly timeoutTicks: number;
-  private readonly clock: NodeJS.Timeout | undefined;
+  private readonly tickMs: number;
+  private clock: NodeJS.Timeout | undefined;
   private readonly autoPoll: boolean;
   private pollScheduled = false;
+  /** During a controller reset: commands wait in the pending queue. */
+  private suspended = false;
   private freeing: Promise<void> | null = null;
 
   constructor(tq: TransportQpair, opts: QueuePairOptions) {
@@ -127,6 +134,7 @@ export class QueuePair implements QpairEvents {
     this.autoPoll = opts.autoPoll ?? false;
     this.qid = tq.qid;
     this.qsize = tq.qsize;
+    this.queueMemory = tq.queueMemory;
     this.maxTransferSize = Math.min(opts.maxTransferSize ?? Infinity, tq.maxTransferSize);
     const usable = tq.qsize - 1;
     this.slots = new Array<Request | null>(usable).fill(null);
@@ -135,13 +143,36 @@ export class QueuePair implements QpairEvents {
     for (let i = 0; i < usable; i++) this.freeCids[i] = usable - 1 - i;
     this.freeCidCount = usable;
     for (let i = 0; i < tq.qsize; i++) this.releaseRequest(new Request());
-    const tickMs = Math.min(MAX_TICK_MS, Math.max(1, Math.ceil(opts.commandTimeoutMs / 8)));
-    this.timeoutTicks = Math.ceil(opts.commandTimeoutMs / tickMs);
-    if (opts.commandTimeoutMs > 0 || this.autoPoll) {
-      this.clock = setInterval(this.onClock, opts.commandTimeoutMs > 0 ? tickMs : MAX_TICK_MS);
-      this.clock.unref();
-    }
+    this.tickMs = Math.min(MAX_TICK_MS, Math.max(1, Math.ceil(opts.commandTimeoutMs / 8)));
+    this.timeoutTicks = Math.ceil(opts.commandTimeoutMs / this.tickMs);
+    this.startClock();
     tq.events = this;
+  }
+
+  /**
+   * Controller reset, before the controller is disabled: commands submitted from
+   * now on wait, and those the controller holds fail with ABORTED - SQ DELETION
+   * (DNR clear: they may be retried once the reset is done).
+   * @internal used by `Controller.reset()`
+   */
+  suspend(): void {
+    this.suspended = true;
+    if (this.failedReason === null) this.failOutstanding(null, false);
+  }
+
+  /**
+   * Controller reset, once the controller runs this queue again: the queue pair
+   * works (also after a fatal error) and the commands that waited go out.
+   * @internal used by `Controller.reset()`
+   */
+  resume(): void {
+    this.suspended = false;
+    if (this.failedReason !== null) {
+      this.failedReason = null;
+      this.startClock();
+    }
+    this.drainPending();
+    if (this.autoPoll && this.outstandingCount > this.longLivedCount) this.schedulePoll();
   }
 
   /** Commands handed to the transport and not completed yet. */
@@ -377,7 +408,7 @@ export class QueuePair implements QpairEvents {
       this.finishLater(req, this.failedReason);
       return;
     }
-    if (this.pendingHead !== null || this.freeCidCount === 0) {
+    if (this.pendingHead !== null || this.freeCidCount === 0 || this.suspended) {
       req.next = null;
       if (this.pendingTail === null) this.pendingHead = req;
       else this.pendingTail.next = req;
@@ -401,7 +432,7 @@ export class QueuePair implements QpairEvents {
   }
 
   private drainPending(): void {
-    while (this.pendingHead !== null && this.freeCidCount > 0 && this.failedReason === null) {
+    while (this.pendingHead !== null && this.freeCidCount > 0 && this.failedReason === null && !this.suspended) {
       const req = this.pendingHead;
       this.pendingHead = req.next;
       if (this.pendingHead === null) this.pendingTail = null;
@@ -448,6 +479,16 @@ export class QueuePair implements QpairEvents {
     if (this.failedReason !== null) return;
     this.failedReason = err;
     if (this.clock) clearInterval(this.clock);
+    this.failOutstanding(deleted ? null : err, true);
+    if (!deleted) this.opts.onFatal?.(err);
+  }
+
+  /**
+   * Fails the commands the transport holds and, with `pending`, those waiting
+   * for a slot, with `err`, or with null ABORTED - SQ DELETION (retryable when
+   * the queue pair still works: a reset; final after `free`).
+   */
+  private failOutstanding(err: Error | null, pending: boolean): void {
     const victims: Request[] = [];
     for (let cid = 0; cid < this.slots.length; cid++) {
       const req = this.slots[cid];
@@ -456,16 +497,23 @@ export class QueuePair implements QpairEvents {
       if (req.timedOut) this.releaseRequest(req);
       else victims.push(req);
     }
+    this.freeCidCount = this.slots.length;
+    for (let i = 0; i < this.slots.length; i++) this.freeCids[i] = this.slots.length - 1 - i;
     this.outstandingCount = 0;
     this.longLivedCount = 0;
-    for (let req = this.pendingHead; req !== null; req = req.next) victims.push(req);
-    this.pendingHead = this.pendingTail = null;
-    this.pendingCount = 0;
-    for (const req of victims) {
-      const reqErr = deleted ? new NvmeStatusError(SQ_DELETION, formatCommand(this.qid, req.sqe)) : err;
-      this.finish(req, reqErr, 0, 0);
+    if (pending) {
+      for (let req = this.pendingHead; req !== null; req = req.next) victims.push(req);
+      this.pendingHead = this.pendingTail = null;
+      this.pendingCount = 0;
     }
-    if (!deleted) this.opts.onFatal?.(err);
+    const status = this.failedReason === null ? SQ_DELETION_BY_RESET : SQ_DELETION;
+    for (const req of victims) this.finish(req, err ?? new NvmeStatusError(status, formatCommand(this.qid, req.sqe)), 0, 0);
+  }
+
+  private startClock(): void {
+    if (this.opts.commandTimeoutMs <= 0 && !this.autoPoll) return;
+    this.clock = setInterval(this.onClock, this.opts.commandTimeoutMs > 0 ? this.tickMs : MAX_TICK_MS);
+    this.clock.unref();
   }
 
   private readonly onClock = (): void => {
@@ -503,7 +551,7 @@ export class QueuePair implements QpairEvents {
 
   private readonly pollOnce = (): void => {
     this.pollScheduled = false;
-    if (this.failedReason !== null) return;
+    if (this.failedReason !== null || this.suspended) return;
     this.tq.processCompletions(0);
     if (this.outstandingCount > this.longLivedCount) this.schedulePoll();
   };

@@ -41,6 +41,8 @@ export const DEFAULT_TRSVCID = '4420';
 const TRTYPES: readonly TrType[] = ['TCP', 'RDMA', 'PCIe'];
 const ADRFAMS: readonly AdrFam[] = ['IPv4', 'IPv6', 'IB', 'FC', 'INTRA_HOST'];
 const IP_FAMILY: Partial<Record<AdrFam, number>> = { IPv4: 4, IPv6: 6 };
+/** Whether a trtype needs `traddr`: a PCIe transport ID without one names every local controller bound to vfio-pci. */
+const TRADDR_REQUIRED: Readonly<Record<TrType, boolean>> = { TCP: true, RDMA: true, PCIe: false };
 /** PCI address: optional 4-hex-digit domain, then bus:device.function; `.` may stand for `:` (the fio plugin's `0000.04.00.0`). */
 const BDF_RE = /^(?:([0-9a-f]{1,4})[:.])?([0-9a-f]{1,2})[:.]([0-9a-f]{1,2})\.([0-7])$/i;
 const NSID_MAX = 0xfffffffe;
@@ -71,10 +73,11 @@ const REPEATABLE = new Set<Keys>(['alt_traddr']);
  * whitespace-separated `key:value` or `key=value` pairs, keys case-insensitive,
  * trtype and adrfam values case-insensitive. For TCP and RDMA, `subnqn` defaults
  * to the discovery NQN, `trsvcid` to 4420, and `adrfam` to the family of an IP `traddr`.
- * A PCIe `traddr` is normalised to `dddd:bb:dd.f`.
+ * A PCIe `traddr` is normalised to `dddd:bb:dd.f`; without one, a PCIe transport ID
+ * stands for every local NVMe controller bound to vfio-pci.
  *
  * @throws ConfigError naming the offending token: unknown or repeated key, empty
- *   value, bad number, unknown trtype/adrfam, missing trtype or traddr, an
+ *   value, bad number, unknown trtype/adrfam, missing trtype or (fabrics) traddr, an
  *   address that does not match its family
  */
 export function parseTransportId(s: string): TransportId {
@@ -96,7 +99,10 @@ export function parseTransportId(s: string): TransportId {
   }
   if (!partial.trtype) throw new ConfigError('trtype', `missing in '${s}' (one of ${TRTYPES.join(', ')})`);
   const t = partial as TransportId;
-  if (!t.traddr) throw new ConfigError('traddr', `missing in '${s}'`);
+  if (!t.traddr) {
+    if (TRADDR_REQUIRED[t.trtype]) throw new ConfigError('traddr', `missing in '${s}'`);
+    return t;
+  }
   if (t.trtype === 'PCIe') {
     t.traddr = normalizeBdf(t.traddr);
     return t;

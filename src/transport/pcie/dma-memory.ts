@@ -3,10 +3,11 @@
  * the system has some free, 4 KiB pages otherwise), populated up front and
  * mapped for device access with VFIO_IOMMU_MAP_DMA, which also pins them.
  *
- * IOVAs come from a bump allocator starting at 1 MiB rather than IOVA = VA:
+ * IOVAs come from our own allocator starting at 1 MiB rather than IOVA = VA:
  * user space addresses need 47 bits and IOMMUs may translate fewer (QEMU's
- * intel-iommu defaults to 39). IOVA space is not reused after a free; it is
- * far larger than anything a process maps.
+ * intel-iommu defaults to 39). Freed ranges are reused (first fit, neighbours
+ * merged), so a long run that opens and closes queue pairs stays in the low
+ * part of the space.
  */
 import { TransportError } from '../../spec/errors.js';
 import {
@@ -46,8 +47,82 @@ interface Allocation extends DmaRegion {
 
 const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
+/** A free range of IOVA space: [start, end). */
+interface FreeRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Device address space: ranges handed out aligned, freed ranges reused first
+ * fit and merged with free neighbours; past them, space is taken from `top`.
+ */
+export class IovaSpace {
+  /** Free ranges below `top`, in address order, none touching another. */
+  private readonly free: FreeRange[] = [];
+  private top: number;
+
+  constructor(base = IOVA_BASE) {
+    this.top = base;
+  }
+
+  /** The lowest address aligned to `align` with `size` free bytes from it. */
+  take(size: number, align: number): number {
+    for (let i = 0; i < this.free.length; i++) {
+      const r = this.free[i]!;
+      const start = roundUp(r.start, align);
+      if (start + size > r.end) continue;
+      const after = { start: start + size, end: r.end };
+      const parts = [...(start > r.start ? [{ start: r.start, end: start }] : []), ...(after.start < after.end ? [after] : [])];
+      this.free.splice(i, 1, ...parts);
+      return start;
+    }
+    const start = roundUp(this.top, align);
+    if (start > this.top) this.give(this.top, start - this.top);
+    this.top = start + size;
+    return start;
+  }
+
+  /** Returns [iova, iova + size) to the space. */
+  give(iova: number, size: number): void {
+    let i = 0;
+    while (i < this.free.length && this.free[i]!.start < iova) i++;
+    const range = { start: iova, end: iova + size };
+    const prev = this.free[i - 1];
+    const next = this.free[i];
+    if (prev && prev.end > range.start) throw new RangeError(`IOVA 0x${iova.toString(16)} freed twice`);
+    if (next && next.start < range.end) throw new RangeError(`IOVA 0x${iova.toString(16)} freed twice`);
+    if (prev && prev.end === range.start) {
+      prev.end = range.end;
+      if (next && next.start === prev.end) {
+        prev.end = next.end;
+        this.free.splice(i, 1);
+      }
+    } else if (next && next.start === range.end) {
+      next.start = range.start;
+    } else {
+      this.free.splice(i, 0, range);
+    }
+    this.dropTop();
+  }
+
+  /** The highest address handed out so far, plus one (for tests and statistics). */
+  get end(): number {
+    return this.top;
+  }
+
+  /** A free range that reaches `top` is no range: `top` comes down instead. */
+  private dropTop(): void {
+    const last = this.free[this.free.length - 1];
+    if (last && last.end === this.top) {
+      this.top = last.start;
+      this.free.pop();
+    }
+  }
+}
+
 export class DmaAllocator {
-  private nextIova = IOVA_BASE;
+  private readonly iovas = new IovaSpace();
   private readonly live = new Set<Allocation>();
 
   constructor(
@@ -64,14 +139,14 @@ export class DmaAllocator {
     const huge = hugeMapping !== null;
     const mapping = hugeMapping ?? this.mmapSmall(size);
     const align = huge ? HUGE_PAGE : SMALL_PAGE;
-    const iova = roundUp(this.nextIova, align);
+    const iova = this.iovas.take(mapping.length, align);
     try {
       this.iommu.map(mapping.address, iova, mapping.length);
     } catch (err) {
+      this.iovas.give(iova, mapping.length);
       this.libc.munmap(mapping);
       throw err;
     }
-    this.nextIova = iova + mapping.length;
     const region: Allocation = { buf: Buffer.from(this.libc.view(mapping)), iova, size: mapping.length, address: mapping.address, huge, mapping };
     this.live.add(region);
     return region;
@@ -82,6 +157,7 @@ export class DmaAllocator {
     const a = region as Allocation;
     if (!this.live.delete(a)) return;
     this.iommu.unmap(a.iova, a.size);
+    this.iovas.give(a.iova, a.size);
     this.libc.munmap(a.mapping);
   }
 

@@ -8,6 +8,15 @@ import { pcieTransport } from './pcie-controller.js';
 
 registerTransport(pcieTransport);
 
-export { pcieTransport, PcieController, PCIE_MAX_TRANSFER_SIZE, type PcieDevice } from './pcie-controller.js';
-export { PcieQpair, qpairLayout, type PcieQpairConfig, type QpairLayout } from './pcie-qpair.js';
-export { listNvmeFunctions, readPciFunction, vfioBindCommands, vfioGroupOf, NVME_CLASS_CODE, type PciFunction } from './pci-sysfs.js';
+export { pcieTransport, PcieController, PCIE_MAX_TRANSFER_SIZE, probeTransportIds, type PcieDevice } from './pcie-controller.js';
+export { PcieQpair, qpairLayout, CSTS_CHECK_MS, type PcieQpairConfig, type QpairLayout } from './pcie-qpair.js';
+export {
+  listNvmeFunctions,
+  probeNvmeControllers,
+  readPciFunction,
+  vfioBindCommands,
+  vfioGroupOf,
+  NVME_CLASS_CODE,
+  type NvmeProbe,
+  type PciFunction,
+} from './pci-sysfs.js';

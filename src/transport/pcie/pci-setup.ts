@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, TransportError } from '../../spec/errors.js';
-import { listNvmeFunctions, readPciFunction, SYSFS_PCI_DEVICES, type PciFunction } from './pci-sysfs.js';
+import { ENABLE_IOMMU, listNvmeFunctions, readPciFunction, SYSFS_PCI_DEVICES, type PciFunction } from './pci-sysfs.js';
 
 /** A controller as `nvme-setup status` shows it. */
 export interface ControllerSetupStatus extends PciFunction {
@@ -99,7 +99,7 @@ export function bindVfio(bdf: string): string {
   const c = controller(bdf);
   if (c.driver === 'vfio-pci') return `${bdf}: already bound to vfio-pci (IOMMU group ${c.iommuGroup})`;
   if (c.iommuGroup === null) {
-    throw new ConfigError('bdf', `${bdf} has no IOMMU group: enable the IOMMU (VT-d / AMD-Vi in the firmware, intel_iommu=on or amd_iommu=on on the kernel command line) and reboot`);
+    throw new ConfigError('bdf', `${bdf} has no IOMMU group: ${ENABLE_IOMMU}`);
   }
   if (c.users.length > 0) throw new ConfigError('bdf', `${bdf} is in use, left with ${c.driver}: ${c.users.join('; ')}`);
   execFileSync('modprobe', ['vfio-pci']);

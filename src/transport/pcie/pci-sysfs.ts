@@ -53,6 +53,37 @@ export function listNvmeFunctions(root = SYSFS_PCI_DEVICES): PciFunction[] {
     .filter((f): f is PciFunction => f !== null && f.classCode === NVME_CLASS_CODE);
 }
 
+/** What `trtype:PCIe` without traddr found. */
+export interface NvmeProbe {
+  /** Controllers bound to vfio-pci with an IOMMU group, in address order: the ones to attach. */
+  usable: string[];
+  /** One line per NVMe controller left out, saying why and what hands it to nvmekit. */
+  skipped: string[];
+}
+
+/**
+ * Every NVMe controller nvmekit can attach (bound to vfio-pci, in an IOMMU
+ * group), and a line for each one it cannot, like SPDK's probe does when the
+ * kernel still holds a controller.
+ */
+export function probeNvmeControllers(root = SYSFS_PCI_DEVICES): NvmeProbe {
+  const usable: string[] = [];
+  const skipped: string[] = [];
+  for (const fn of listNvmeFunctions(root)) {
+    if (fn.iommuGroup === null) skipped.push(`${fn.bdf}: skipped, it has no IOMMU group (${ENABLE_IOMMU})`);
+    else if (fn.driver === 'vfio-pci') usable.push(fn.bdf);
+    else skipped.push(`${fn.bdf}: skipped, ${boundTo(fn.driver)}; to use it: nvme-setup bind ${fn.bdf}`);
+  }
+  return { usable, skipped };
+}
+
+/** What to do when VFIO has no IOMMU to work with. */
+export const ENABLE_IOMMU = 'enable the IOMMU: VT-d / AMD-Vi in the firmware, intel_iommu=on or amd_iommu=on on the kernel command line, then reboot';
+
+function boundTo(driver: string | null): string {
+  return driver === null ? 'it is not bound to any driver' : `it is bound to the kernel ${driver} driver`;
+}
+
 /** The shell commands that hand `bdf` to vfio-pci (what `nvme-setup bind` does). */
 export function vfioBindCommands(bdf: string, driver: string | null): string {
   const dev = `${SYSFS_PCI_DEVICES}/${bdf}`;
@@ -74,16 +105,9 @@ export function vfioGroupOf(bdf: string, root = SYSFS_PCI_DEVICES): number {
       `no PCI device ${bdf} (${root}/${bdf} does not exist); NVMe controllers here: ${known.length ? known.join(', ') : 'none'}`,
     );
   }
-  if (fn.iommuGroup === null) {
-    throw new ConfigError(
-      'traddr',
-      `${bdf} has no IOMMU group, so VFIO cannot reach it: enable the IOMMU (VT-d / AMD-Vi in the firmware, ` +
-        `intel_iommu=on or amd_iommu=on on the kernel command line) and reboot`,
-    );
-  }
+  if (fn.iommuGroup === null) throw new ConfigError('traddr', `${bdf} has no IOMMU group, so VFIO cannot reach it: ${ENABLE_IOMMU}`);
   if (fn.driver !== 'vfio-pci') {
-    const held = fn.driver === null ? 'is not bound to any driver' : `is bound to the kernel ${fn.driver} driver`;
-    throw new ConfigError('traddr', `${bdf} ${held}; bind it to vfio-pci first: ${vfioBindCommands(bdf, fn.driver)}`);
+    throw new ConfigError('traddr', `${bdf}: ${boundTo(fn.driver)}; hand it to vfio-pci first: nvme-setup bind ${bdf} (by hand: ${vfioBindCommands(bdf, fn.driver)})`);
   }
   return fn.iommuGroup;
 }

@@ -1,23 +1,23 @@
 /**
  * The PCIe transport's side of a controller: VFIO, BAR0 registers, admin
  * queue attributes, and one DMA region per queue pair. Registered as trtype
- * `PCIe`; `traddr` is the function's address (`0000:04:00.0`).
+ * `PCIe`; `traddr` is the function's address (`0000:04:00.0`), and a transport
+ * ID without one stands for every NVMe controller bound to vfio-pci (`probe`).
+ *
+ * The controller keeps the queue pairs of its thread: CSTS trouble found by one
+ * fails them all (the admin queue's failure fails the driver's controller), and
+ * `enable` (initialization, and again in a controller reset) empties every ring.
  */
 import { writeSync } from 'node:fs';
 import { ConfigError, TransportError } from '../../spec/errors.js';
+import type { ProbingTransport, TransportProbe } from '../../nvme-driver/transports.js';
 import { decodeCap, doorbellOffset, encodeAqa, memoryPageSize, Register } from '../../spec/registers.js';
 import type { TransportId } from '../../nvme-driver/transport-id.js';
 import { vfioLibc } from '../../native/vfio.js';
-import type {
-  QpairConnectOptions,
-  RegisterAccess,
-  SharedQpairReservation,
-  Transport,
-  TransportController,
-  TransportQpair,
-} from '../transport.js';
+import type { QpairConnectOptions, RegisterAccess, SharedQpairReservation, TransportController, TransportQpair } from '../transport.js';
 import type { DmaRegion } from './dma-memory.js';
 import { MmioRegisters } from './mmio-registers.js';
+import { probeNvmeControllers, SYSFS_PCI_DEVICES } from './pci-sysfs.js';
 import { PcieQpair, qpairLayout } from './pcie-qpair.js';
 import { VfioDevice } from './vfio-device.js';
 
@@ -45,6 +45,7 @@ export interface PcieDevice {
 
 /** What a worker thread needs to drive a queue pair the controller's thread set up: addresses in this process. */
 interface PcieQpairShare {
+  bdf: string;
   qid: number;
   qsize: number;
   pageSize: number;
@@ -55,6 +56,13 @@ interface PcieQpairShare {
   barBytes: number;
   sqDoorbell: number;
   cqDoorbell: number;
+  /** Interrupt mode: the eventfd of the CQ's MSI-X vector (file descriptors are process-wide). */
+  interruptFd: number | null;
+}
+
+/** An interrupt-driven CQ's eventfd, and the write that wakes its pending read on close. */
+function eventfdInterrupt(fd: number): { fd: number; wake: () => void } {
+  return { fd, wake: () => void writeSync(fd, EVENTFD_ONE) };
 }
 
 export class PcieController implements TransportController {
@@ -64,6 +72,8 @@ export class PcieController implements TransportController {
   private admin: PcieQpair | null = null;
   private dstrd = 0;
   private pageSize = 4096;
+  /** The queue pairs of this thread, admin included. */
+  private readonly qpairs = new Set<PcieQpair>();
 
   /** @param openDevice opens the function at `bdf` (VFIO unless a test says otherwise) */
   constructor(
@@ -82,7 +92,7 @@ export class PcieController implements TransportController {
     const interrupt = opts.qid > 0 && opts.interrupts ? this.interruptFor(device, opts.qid) : undefined;
     const layout = qpairLayout(opts.qsize, PCIE_MAX_TRANSFER_SIZE, this.pageSize);
     const region = device.dma.alloc(layout.totalBytes);
-    const qp = new PcieQpair({
+    const qp: PcieQpair = new PcieQpair({
       qid: opts.qid,
       qsize: opts.qsize,
       pageSize: this.pageSize,
@@ -92,18 +102,27 @@ export class PcieController implements TransportController {
       sqDoorbell: doorbellOffset(opts.qid, false, this.dstrd),
       cqDoorbell: doorbellOffset(opts.qid, true, this.dstrd),
       interruptVector: interrupt ? opts.qid : null,
-      release: () => device.dma.free(region),
+      release: () => {
+        this.qpairs.delete(qp);
+        device.dma.free(region);
+      },
+      device: this.bdf,
+      onControllerFatal: this.controllerFailed,
       ...(interrupt ? { interrupt } : {}),
     });
+    this.qpairs.add(qp);
     if (opts.qid === 0) this.admin = qp;
     return qp;
   }
 
+  /** With `opts.interrupts`, the CQ gets MSI-X vector `qid` and the share carries its eventfd. */
   reserveSharedQpair(opts: QpairConnectOptions): SharedQpairReservation {
     const device = this.opened(opts.qid);
+    const interruptFd = opts.interrupts ? this.interruptFor(device, opts.qid).fd : null;
     const layout = qpairLayout(opts.qsize, PCIE_MAX_TRANSFER_SIZE, this.pageSize);
     const region = device.dma.alloc(layout.totalBytes);
     const share: PcieQpairShare = {
+      bdf: this.bdf,
       qid: opts.qid,
       qsize: opts.qsize,
       pageSize: this.pageSize,
@@ -114,9 +133,10 @@ export class PcieController implements TransportController {
       barBytes: device.bar.byteLength,
       sqDoorbell: doorbellOffset(opts.qid, false, this.dstrd),
       cqDoorbell: doorbellOffset(opts.qid, true, this.dstrd),
+      interruptFd,
     };
     return {
-      queueMemory: { sqIova: region.iova + layout.sqOffset, cqIova: region.iova + layout.cqOffset, interruptVector: null },
+      queueMemory: { sqIova: region.iova + layout.sqOffset, cqIova: region.iova + layout.cqOffset, interruptVector: interruptFd === null ? null : opts.qid },
       share,
       release: () => device.dma.free(region),
     };
@@ -134,15 +154,19 @@ export class PcieController implements TransportController {
       bar: new Uint32Array(libc.viewAt(s.barAddress, s.barBytes)),
       sqDoorbell: s.sqDoorbell,
       cqDoorbell: s.cqDoorbell,
-      interruptVector: null,
+      interruptVector: s.interruptFd === null ? null : s.qid,
       // The memory belongs to the controller's thread, which frees it once the queues are deleted.
       release: () => undefined,
+      device: s.bdf,
+      ...(s.interruptFd === null ? {} : { interrupt: eventfdInterrupt(s.interruptFd) }),
     });
   }
 
+  /** Empties every ring of this thread (the controller holds no queue now), then programs AQA, ASQ and ACQ. */
   enable(): void {
     const admin = this.admin;
     if (admin === null || this.mmio === null) throw new TransportError(`${this.bdf}: enable before the admin queue pair was opened`);
+    for (const qp of this.qpairs) qp.resetRings();
     this.mmio.write32(Register.AQA, encodeAqa({ asqs: admin.qsize - 1, acqs: admin.qsize - 1 }));
     this.mmio.write64(Register.ASQ, BigInt(admin.queueMemory.sqIova));
     this.mmio.write64(Register.ACQ, BigInt(admin.queueMemory.cqIova));
@@ -167,8 +191,13 @@ export class PcieController implements TransportController {
     if (fd === undefined) {
       throw new TransportError(`${this.bdf}: interrupt mode has ${fds.length} MSI-X vectors, so I/O queues 1 to ${fds.length - 1}; qid ${qid} is beyond them`);
     }
-    return { fd, wake: () => void writeSync(fd, EVENTFD_ONE) };
+    return eventfdInterrupt(fd);
   }
+
+  /** CSTS trouble seen by one queue pair fails every queue pair of this thread. */
+  private readonly controllerFailed = (err: TransportError): void => {
+    for (const qp of this.qpairs) qp.reportFatal(err);
+  };
 
   private open(): void {
     if (this.device !== null) throw new TransportError(`${this.bdf}: the admin queue pair is already open`);
@@ -183,10 +212,26 @@ export class PcieController implements TransportController {
 }
 
 /** trtype `PCIe`. */
-export const pcieTransport: Transport = {
+export const pcieTransport: ProbingTransport = {
   trtype: 'PCIe',
   createController(trid: TransportId): TransportController {
     if (!trid.traddr) throw new ConfigError('traddr', 'PCIe needs the controller address, e.g. traddr:0000:04:00.0');
     return new PcieController(trid.traddr);
   },
+  probe: (trid) => probeTransportIds(trid),
 };
+
+/**
+ * Every NVMe controller bound to vfio-pci, as transport IDs like `trid` with
+ * its traddr; those the kernel (or no driver) holds come back as skipped lines.
+ * @param root sysfs PCI devices (tests point it at a fake tree)
+ * @throws ConfigError when none is bound to vfio-pci
+ */
+export function probeTransportIds(trid: TransportId, root?: string): TransportProbe {
+  const { usable, skipped } = probeNvmeControllers(root);
+  if (usable.length === 0) {
+    const seen = skipped.length > 0 ? `: ${skipped.join('; ')}` : ` (${root ?? SYSFS_PCI_DEVICES} lists no NVMe controller)`;
+    throw new ConfigError('traddr', `trtype:PCIe without traddr found no NVMe controller bound to vfio-pci${seen}`);
+  }
+  return { trids: usable.map((traddr) => ({ ...trid, traddr })), skipped };
+}

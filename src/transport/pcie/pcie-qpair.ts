@@ -17,12 +17,21 @@
  * Interrupt mode: the CQ's MSI-X vector signals an eventfd, read on libuv's
  * thread pool; each wake-up reaps the CQ. Nobody polls then, so a submit
  * schedules one SQ doorbell write per tick (process.nextTick) instead.
+ *
+ * Controller health: a poll that finds nothing, CSTS_CHECK_MS after the last
+ * completion (or the last check), reads CSTS; busy polls do not even read the
+ * clock. CFS = 1, or all ones (the function is gone), is reported once through
+ * `onControllerFatal`, which the controller fans out to every queue pair of
+ * its thread. A controller reset empties the rings (`resetRings`) and the
+ * queue pair works again.
  */
 import { read } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { CQE_SIZE, CqeOffset } from '../../spec/cqe.js';
 import { TransportError } from '../../spec/errors.js';
 import { writePrps, type PrpListMemory } from '../../spec/prp.js';
 import { SQE_SIZE, SqeOffset } from '../../spec/sqe.js';
+import { Register } from '../../spec/registers.js';
 import type { QpairEvents, QueueMemory, TransportQpair } from '../transport.js';
 
 /** Where the parts of a queue pair sit in its DMA region (byte offsets, page aligned). */
@@ -68,7 +77,17 @@ export interface PcieQpairConfig {
   interrupt?: { fd: number; wake: () => void };
   /** Releases the DMA memory; called once by `close`. */
   release: () => void;
+  /** The controller's address, for messages (`0000:04:00.0`). */
+  device: string;
+  /** CSTS says the controller failed; default: this queue pair's `events.onFatal` only. */
+  onControllerFatal?: (err: TransportError) => void;
 }
+
+/** An idle poll reads CSTS when this long passed without a completion or a check. */
+export const CSTS_CHECK_MS = 100;
+const CSTS_CFS = 1 << 1;
+/** What a read of a function that left the bus (or a dead link) returns. */
+const ALL_ONES = 0xffff_ffff;
 
 /** Opcode bits 1:0: 01 host to controller, 10 controller to host, 11 both. */
 const TO_CONTROLLER = 1;
@@ -105,6 +124,15 @@ export class PcieQpair implements TransportQpair {
   /** The eventfd counter lands here; its value does not matter. */
   private readonly interruptCount = Buffer.alloc(8);
   private doorbellScheduled = false;
+  private readonly cstsIndex = Register.CSTS >>> 2;
+  private readonly device: string;
+  private readonly onControllerFatal: (err: TransportError) => void;
+  /** performance.now() of the last idle poll after completions, or of the last CSTS check. */
+  private lastSign = performance.now();
+  /** Completions came since `lastSign` (busy polls leave the clock alone). */
+  private reapedSinceCheck = false;
+  /** CSTS reported a failure; cleared by `resetRings`. */
+  private controllerFailed = false;
   private sqTail = 0;
   private sqTailRung = 0;
   private cqHead = 0;
@@ -139,6 +167,8 @@ export class PcieQpair implements TransportQpair {
     this.readTarget = new Array<Buffer | null>(slots).fill(null);
     this.queueMemory = { sqIova: iova + layout.sqOffset, cqIova: iova + layout.cqOffset, interruptVector: cfg.interruptVector };
     this.release = cfg.release;
+    this.device = cfg.device;
+    this.onControllerFatal = cfg.onControllerFatal ?? ((err) => this.reportFatal(err));
     this.interrupt = cfg.interrupt;
     if (this.interrupt) this.armInterrupt();
   }
@@ -191,9 +221,35 @@ export class PcieQpair implements TransportQpair {
       reaped++;
       this.events.onCompletion(this.cq, head * CQE_SIZE);
     }
-    if (reaped > 0) this.bar[this.cqDoorbellIndex] = this.cqHead;
+    if (reaped > 0) {
+      this.bar[this.cqDoorbellIndex] = this.cqHead;
+      this.reapedSinceCheck = true;
+    } else {
+      this.checkController();
+    }
     this.ringSq();
     return reaped;
+  }
+
+  /**
+   * After CC.EN = 0 took the queues away and before the controller runs them
+   * again: empty rings (tail, head and phase as after creation) and a healthy controller.
+   */
+  resetRings(): void {
+    this.cq.fill(0);
+    this.readTarget.fill(null);
+    this.sqTail = this.sqTailRung = this.cqHead = 0;
+    this.phase = 1;
+    this.controllerFailed = false;
+    this.reapedSinceCheck = false;
+    this.lastSign = performance.now();
+  }
+
+  /** Tells the driver this queue pair is dead (once, until `resetRings`). */
+  reportFatal(err: TransportError): void {
+    if (this.controllerFailed || this.closed) return;
+    this.controllerFailed = true;
+    this.events.onFatal(err);
   }
 
   async close(): Promise<void> {
@@ -221,6 +277,27 @@ export class PcieQpair implements TransportQpair {
     this.processCompletions(0);
     this.armInterrupt();
   };
+
+  /** An idle poll: reads CSTS when nothing was heard for CSTS_CHECK_MS. */
+  private checkController(): void {
+    if (this.controllerFailed) return;
+    const now = performance.now();
+    if (this.reapedSinceCheck) {
+      this.reapedSinceCheck = false;
+      this.lastSign = now;
+      return;
+    }
+    if (now - this.lastSign < CSTS_CHECK_MS) return;
+    this.lastSign = now;
+    const csts = this.bar[this.cstsIndex]! >>> 0;
+    if (csts === ALL_ONES) {
+      this.onControllerFatal(new TransportError(`${this.device}: the controller is gone (CSTS reads 0xffffffff: removed, or its link is down); detach it`, 'ENODEV'));
+    } else if (csts & CSTS_CFS) {
+      this.onControllerFatal(
+        new TransportError(`${this.device}: controller fatal status (CSTS.CFS=1): its outstanding commands are lost; reset the controller (Controller.reset()) or detach it`, 'EIO'),
+      );
+    }
+  }
 
   /** Writes the SQ tail doorbell when commands were posted since it was last written. */
   private ringSq(): void {

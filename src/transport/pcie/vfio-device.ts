@@ -5,6 +5,7 @@
  * DMA allocator over the container's IOMMU.
  */
 import { readdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { TransportError } from '../../spec/errors.js';
 import {
   decodeRegionInfo,
@@ -38,12 +39,32 @@ import { vfioGroupOf } from './pci-sysfs.js';
 const PCI_COMMAND = 0x04;
 const PCI_COMMAND_MEMORY_AND_MASTER = 0x6;
 
-/** What to do about an errno from opening a VFIO node. */
-const OPEN_HINTS: Readonly<Record<string, string>> = {
-  ENOENT: 'is vfio-pci loaded (modprobe vfio-pci) and the device bound to it?',
-  EACCES: 'run as root, or give this user the device node (chown) and a RLIMIT_MEMLOCK large enough for the DMA memory',
-  EPERM: 'run as root, or give this user the device node (chown) and a RLIMIT_MEMLOCK large enough for the DMA memory',
-  EBUSY: 'another process (another nvmekit or SPDK application, a VM) holds this IOMMU group',
+/** What to do about an errno from opening the VFIO node `path`. */
+const OPEN_HINTS: Readonly<Record<string, (path: string) => string>> = {
+  ENOENT: () => 'is vfio-pci loaded (modprobe vfio-pci) and the device bound to it (nvme-setup bind)?',
+  EACCES: (path) => noPermission(path),
+  EPERM: (path) => noPermission(path),
+  EBUSY: () => 'another process (another nvmekit or SPDK application, a VM) holds this IOMMU group',
+};
+
+function noPermission(path: string): string {
+  const user = currentUser();
+  return `run as root, or give ${user} the node (chown ${user} ${path}) and a locked-memory limit (ulimit -l) above the DMA memory it maps`;
+}
+
+/** The effective user's name (not $USER, which su and setpriv leave as it was). */
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.geteuid?.() ?? '?'}`;
+  }
+}
+
+/** What to do about an errno from mapping DMA memory. */
+const MAP_HINTS: Readonly<Record<string, string>> = {
+  ENOMEM: 'the locked-memory limit (ulimit -l, RLIMIT_MEMLOCK) is below the DMA memory: raise it, or run as root',
+  EPERM: 'the locked-memory limit (ulimit -l, RLIMIT_MEMLOCK) is below the DMA memory: raise it, or run as root',
 };
 
 export class VfioDevice {
@@ -68,7 +89,8 @@ export class VfioDevice {
     this.bar = new Uint32Array(libc.view(barMapping));
     this.barAddress = barMapping.address;
     this.dma = new DmaAllocator(libc, {
-      map: (vaddr, iova, size) => this.ioctl(containerFd, VfioIoctl.IOMMU_MAP_DMA, dmaMapStruct(vaddr, iova, size), `VFIO_IOMMU_MAP_DMA of ${size} bytes at IOVA 0x${iova.toString(16)}`),
+      map: (vaddr, iova, size) =>
+        this.ioctl(containerFd, VfioIoctl.IOMMU_MAP_DMA, dmaMapStruct(vaddr, iova, size), `VFIO_IOMMU_MAP_DMA of ${size} bytes at IOVA 0x${iova.toString(16)}`, MAP_HINTS),
       unmap: (iova, size) => this.ioctl(containerFd, VfioIoctl.IOMMU_UNMAP_DMA, dmaUnmapStruct(iova, size), `VFIO_IOMMU_UNMAP_DMA at IOVA 0x${iova.toString(16)}`),
     });
   }
@@ -82,14 +104,17 @@ export class VfioDevice {
     const group = vfioGroupOf(bdf);
     const libc = vfioLibc();
     const fds: number[] = [];
-    const fail = (what: string, hint = ''): never => {
-      const e = libc.lastError();
+    // One lastError() per failure: it calls strerror through koffi, which leaves errno at 0.
+    const fail = (what: string, hint = '', e = libc.lastError()): never => {
       for (const fd of fds.reverse()) libc.close(fd);
-      throw new TransportError(`${bdf}: ${what}: ${e.message}${hint || OPEN_HINTS[e.code] ? ` (${hint || OPEN_HINTS[e.code]})` : ''}`, e.code);
+      throw new TransportError(`${bdf}: ${what}: ${e.message}${hint ? ` (${hint})` : ''}`, e.code);
     };
     const openNode = (path: string): number => {
       const fd = libc.open(path, O_RDWR | O_CLOEXEC);
-      if (fd < 0) fail(`cannot open ${path}`);
+      if (fd < 0) {
+        const e = libc.lastError();
+        fail(`cannot open ${path}`, OPEN_HINTS[e.code]?.(path), e);
+      }
       fds.push(fd);
       return fd;
     };
@@ -141,7 +166,10 @@ export class VfioDevice {
     try {
       for (let v = 0; v < count; v++) {
         const fd = this.libc.eventfd(0, EFD_CLOEXEC);
-        if (fd < 0) throw new TransportError(`${this.bdf}: eventfd: ${this.libc.lastError().message}`, this.libc.lastError().code);
+        if (fd < 0) {
+          const e = this.libc.lastError();
+          throw new TransportError(`${this.bdf}: eventfd: ${e.message}`, e.code);
+        }
         fds.push(fd);
       }
       this.ioctl(this.deviceFd, VfioIoctl.DEVICE_SET_IRQS, irqSetStruct(VfioPciIrq.MSIX, 0, fds), `VFIO_DEVICE_SET_IRQS (MSI-X, ${count} vectors)`);
@@ -166,10 +194,11 @@ export class VfioDevice {
     this.fds.length = 0;
   }
 
-  private ioctl(fd: number, request: number, arg: Buffer, what: string): void {
+  private ioctl(fd: number, request: number, arg: Buffer, what: string, hints: Readonly<Record<string, string>> = {}): void {
     if (this.libc.ioctlStruct(fd, request, arg) === 0) return;
     const e = this.libc.lastError();
-    throw new TransportError(`${this.bdf}: ${what}: ${e.message}`, e.code);
+    const hint = hints[e.code];
+    throw new TransportError(`${this.bdf}: ${what}: ${e.message}${hint ? ` (${hint})` : ''}`, e.code);
   }
 }
 

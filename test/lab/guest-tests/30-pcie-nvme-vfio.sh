@@ -9,7 +9,12 @@
 # Also the error messages for an unknown address and for a controller bound to nvme, and nvme-setup
 # (status, bind, reset, refusing a controller with a mounted namespace), which leaves the controller
 # on vfio-pci at the end.
-# lab-timeout: 900
+# Issue 5's second part: trtype:PCIe without traddr (nvme-identify, and nvme-perf through connectAll;
+# with the controller on nvme, the message names it and the nvme-setup command); a controller reset
+# in the middle of pcie-io (every slot written before and after reads back); nvme-perf -E with 1 and 2
+# workers, whose queue pairs nobody polls (they complete only through their MSI-X eventfd); and the
+# message a user without access to /dev/vfio/N gets.
+# lab-timeout: 1200
 . "$(dirname "$0")/../lib/test-lib.sh"
 cd "$REPO" || exit 1
 T=$LAB_TEST_OUT
@@ -48,14 +53,36 @@ identify_dotted() {  # the fio plugin's spelling of the address: 0000.00.04.0
 }
 pcie_io_interrupts() { timeout 300 node "$LAB_DIR/guest-tests/pcie-io.mjs" -r "$TRID" --qpairs 2 --interrupts --seed 2; }
 pcie_io() { timeout 300 node "$LAB_DIR/guest-tests/pcie-io.mjs" -r "$TRID" --qpairs 2 --image $IMAGE; }
-perf() {  # perf CORE_MASK
-  timeout 240 node dist/tools/nvme-perf.js -q 32 -o 4096 -w randrw -M 50 -t 3 -c "$1" -r "$TRID" > $T/perf-$1.txt 2>&1; rc=$?
-  cat $T/perf-$1.txt
+perf() {  # perf CORE_MASK ROWS [TRID [FLAGS]]
+  out=$T/perf-$1${4:+-interrupts}.txt
+  # shellcheck disable=SC2086
+  timeout 240 node dist/tools/nvme-perf.js $4 -q 32 -o 4096 -w randrw -M 50 -t 3 -c "$1" -r "${3:-$TRID}" > $out 2>&1; rc=$?
+  cat $out
   [ $rc -eq 0 ] || fail "nvme-perf exited with $rc"
-  rows=$(grep -c 'from core' $T/perf-$1.txt)
+  rows=$(grep -c 'from core' $out)
   [ "$rows" -eq "$2" ] || fail "expected $2 rows 'from core', found $rows"
-  awk -F: '/from core/ { split($NF, f, " "); if (f[1] + 0 <= 0) bad = 1 } END { exit bad }' $T/perf-$1.txt || fail "a row with zero IOPS"
-  ! grep -qi error $T/perf-$1.txt || fail "nvme-perf printed an error"
+  awk -F: '/from core/ { split($NF, f, " "); if (f[1] + 0 <= 0) bad = 1 } END { exit bad }' $out || fail "a row with zero IOPS"
+  ! grep -qi error $out || fail "nvme-perf printed an error"
+}
+identify_probe() {  # no traddr: every controller bound to vfio-pci (here the one)
+  timeout 120 node dist/tools/nvme-identify.js -r "trtype:PCIe" > $T/identify-probe.txt 2>&1 ||
+    { cat $T/identify-probe.txt; fail "nvme-identify -r trtype:PCIe failed"; }
+  expect_match $T/identify-probe.txt 'QEMU NVMe Ctrl' "the model number found without traddr"
+}
+pcie_io_reset() { timeout 300 node "$LAB_DIR/guest-tests/pcie-io.mjs" -r "$TRID" --qpairs 2 --sizes 4096,131072 --reset-after 500 --seed 3; }
+no_permission() {  # a user who cannot open /dev/vfio/N
+  group=$(basename "$(readlink /sys/bus/pci/devices/$BDF/iommu_group)")
+  timeout 60 setpriv --reuid=65534 --regid=65534 --clear-groups node dist/tools/nvme-identify.js -r "$TRID" > $T/noperm.txt 2>&1 &&
+    { cat $T/noperm.txt; fail "expected a failure"; }
+  cat $T/noperm.txt
+  expect_match $T/noperm.txt "cannot connect to $BDF: cannot open /dev/vfio/$group: Permission denied \(run as root, or give [a-z0-9]+ the node \(chown [a-z0-9]+ /dev/vfio/$group\) and a locked-memory limit \(ulimit -l\)" \
+    "a message naming /dev/vfio/$group and what to do"
+}
+probe_none() {  # no traddr, and the only controller is on nvme: the message names it and the command
+  timeout 60 node dist/tools/nvme-identify.js -r "trtype:PCIe" > $T/probe-none.txt 2>&1 && { cat $T/probe-none.txt; fail "expected a failure"; }
+  cat $T/probe-none.txt
+  expect_match $T/probe-none.txt "found no NVMe controller bound to vfio-pci: $BDF: skipped, it is bound to the kernel nvme driver; to use it: nvme-setup bind $BDF" \
+    "a message naming the controller the kernel holds and the nvme-setup command"
 }
 unknown_bdf() {
   timeout 60 node dist/tools/nvme-identify.js -r "trtype:PCIe traddr:0000:42:00.0" > $T/unknown.txt 2>&1 && { cat $T/unknown.txt; fail "expected a failure"; }
@@ -70,7 +97,7 @@ readback() { timeout 120 cmp $IMAGE /dev/nvme0n1 && echo "/dev/nvme0n1 holds exa
 bound_to_nvme() {
   timeout 60 node dist/tools/nvme-identify.js -r "$TRID" > $T/bound.txt 2>&1 && { cat $T/bound.txt; fail "expected a failure"; }
   cat $T/bound.txt
-  expect_match $T/bound.txt "$BDF is bound to the kernel nvme driver; bind it to vfio-pci first" "a message saying the controller is bound to nvme and how to rebind it"
+  expect_match $T/bound.txt "$BDF: it is bound to the kernel nvme driver; hand it to vfio-pci first: nvme-setup bind $BDF" "a message saying the controller is bound to nvme and how to rebind it"
 }
 
 refuse_mounted() {
@@ -88,14 +115,20 @@ must "nvme-setup status lists the QEMU NVMe controller" setup_status
 must "nvme-setup bind: the controller to vfio-pci" bind_vfio
 step "nvme-identify -r 'trtype:PCIe traddr:$BDF': QEMU NVMe Ctrl, namespace 1" identify
 step "nvme-identify with the address spelled 0000.bb.dd.f" identify_dotted
+step "nvme-identify -r 'trtype:PCIe' (no traddr): the controller bound to vfio-pci" identify_probe
 step "error: unknown PCI address" unknown_bdf
+step "error: no permission on /dev/vfio/N (as nobody)" no_permission
 step "pcie-io: 1000 x 4 KiB + 1000 x 128 KiB verified over 2 queue pairs, MSI-X interrupt mode" pcie_io_interrupts
 step "nvme-perf -q 32 -o 4096 -w randrw -M 50 -t 3, 1 worker" perf 0x1 1
 step "nvme-perf -q 32 -o 4096 -w randrw -M 50 -t 3, 2 workers" perf 0x3 2
+step "nvme-perf -E, 1 worker, -r 'trtype:PCIe' (no traddr): queue pairs wait on MSI-X" perf 0x1 1 "trtype:PCIe" -E
+step "nvme-perf -E, 2 workers: queue pairs wait on MSI-X" perf 0x3 2 "$TRID" -E
+step "pcie-io with a controller reset after 500 operations: retried, every slot reads back" pcie_io_reset
 must "pcie-io: 1000 x 4 KiB + 1000 x 128 KiB verified over 2 queue pairs (poll mode), detach" pcie_io
 must "nvme-setup reset: back to the kernel nvme driver" rebind_nvme
 step "kernel reads back what nvmekit wrote (/dev/nvme0n1 = shadow image)" readback
 step "error: controller bound to nvme" bound_to_nvme
+step "error: trtype:PCIe without traddr while the controller is on nvme" probe_none
 step "nvme-setup bind refuses a controller with a mounted namespace" refuse_mounted
 step "nvme-setup bind: leave the controller on vfio-pci" back_to_vfio
 finish

@@ -11,8 +11,13 @@
 // With --interrupts the I/O queues complete through MSI-X (enableInterrupts) and the latency is that
 // of one read at a time woken by its interrupt.
 //
+// With --reset-after N the controller is reset (Controller.reset()) once N operations of the first
+// block size were started, while the others are in flight: commands the reset took fail with
+// ABORTED - SQ DELETION and DNR clear, and are sent again; the re-read pass then proves that every
+// slot written before, during and after the reset holds its data.
+//
 // usage: node pcie-io.mjs -r TRID [--count 1000] [--sizes 4096,131072] [--qpairs 2] [--qd 8]
-//                         [--seed 1] [--image FILE] [--interrupts] [--io-timeout-ms 30000]
+//                         [--seed 1] [--image FILE] [--interrupts] [--reset-after N] [--io-timeout-ms 30000]
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { connect } from '../../../dist/src/index.js';
@@ -27,6 +32,7 @@ const { values: opt } = parseArgs({
     seed: { type: 'string', default: '1' },
     image: { type: 'string' },
     interrupts: { type: 'boolean', default: false },
+    'reset-after': { type: 'string' },
     'io-timeout-ms': { type: 'string', default: '30000' },
   },
 });
@@ -37,6 +43,7 @@ const num = (name) => {
 };
 const count = num('count'), nQpairs = num('qpairs'), qd = num('qd'), seed = num('seed'), ioTimeoutMs = num('io-timeout-ms');
 const sizes = opt.sizes.split(',').map(Number);
+const resetAfter = opt['reset-after'] === undefined ? null : num('reset-after');
 const NSID = 1;
 const TAG_MAGIC = 0x45494350; // "PCIE"
 
@@ -87,6 +94,20 @@ function timed(p, what) {
   const expiry = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no completion within ${ioTimeoutMs} ms`)), ioTimeoutMs)));
   return Promise.race([p.catch((e) => { throw new Error(`${what}: ${e.message}`, { cause: e }); }), expiry]).finally(() => clearTimeout(timer));
 }
+/** ABORTED - SQ DELETION with DNR clear: what a controller reset does to the commands it takes. */
+const takenByReset = (e) => e.cause?.name === 'NvmeStatusError' && e.cause.sct === 0 && e.cause.sc === 0x08 && !e.cause.dnr;
+let retried = 0;
+/** Runs an I/O, again when a reset took it. */
+async function io(start, what) {
+  for (;;) {
+    try {
+      return await timed(start(), what);
+    } catch (e) {
+      if (!takenByReset(e)) throw e;
+      retried++;
+    }
+  }
+}
 
 const qpairs = [];
 for (let i = 0; i < nQpairs; i++) qpairs.push(await ctrlr.allocIoQpair());
@@ -109,25 +130,33 @@ for (const blockBytes of sizes) {
   const busy = new Uint8Array(slots);
   const pick = prng(seed ^ blockBytes);
   let issued = 0;
+  let reset = null;
   const t0 = performance.now();
   const worker = async (q) => {
     const want = Buffer.alloc(blockBytes), got = Buffer.alloc(blockBytes);
     while (issued < count) {
       issued++;
+      if (issued === resetAfter && blockBytes === sizes[0]) {
+        reset = ctrlr.reset().then(() => console.log(`pcie-io: controller reset after ${resetAfter} operations, with ${nQpairs * qd} in flight: done`));
+      }
       let slot = Math.floor(pick() * slots);
       while (busy[slot] || slot % nQpairs !== q) slot = (slot + 1) % slots;
       busy[slot] = 1;
       const g = ++gen, lba = slot * nlb;
       fill(want, lba, g);
-      await timed(qpairs[q].writeAsync(NSID, lba, nlb, want), `qid ${qpairs[q].qid} WRITE lba ${lba} nlb ${nlb}`);
+      await io(() => qpairs[q].writeAsync(NSID, lba, nlb, want), `qid ${qpairs[q].qid} WRITE lba ${lba} nlb ${nlb}`);
       want.copy(shadow, lba * lbaSize);
       lastGen[slot] = g;
-      await timed(qpairs[q].readAsync(NSID, lba, nlb, got), `qid ${qpairs[q].qid} READ lba ${lba} nlb ${nlb}`);
+      await io(() => qpairs[q].readAsync(NSID, lba, nlb, got), `qid ${qpairs[q].qid} READ lba ${lba} nlb ${nlb}`);
       check(got, want, lba, `read-back after write generation ${g} on qid ${qpairs[q].qid}`);
       busy[slot] = 0;
     }
   };
   await Promise.all(qpairs.flatMap((_, q) => Array.from({ length: qd }, () => worker(q))));
+  if (reset) {
+    await timed(reset, 'controller reset');
+    console.log(`pcie-io: ${retried} command(s) taken by the reset were sent again`);
+  }
   const written = [];
   lastGen.forEach((g, slot) => g >= 0 && written.push(slot));
   const got = Buffer.alloc(blockBytes);

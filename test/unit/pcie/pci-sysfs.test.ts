@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/spec/errors.js';
-import { listNvmeFunctions, vfioGroupOf } from '../../../src/transport/pcie/pci-sysfs.js';
+import { listNvmeFunctions, probeNvmeControllers, vfioGroupOf } from '../../../src/transport/pcie/pci-sysfs.js';
+import { probeTransportIds } from '../../../src/transport/pcie/pcie-controller.js';
 import { parseTransportId } from '../../../src/nvme-driver/transport-id.js';
 
 /** A fake /sys/bus/pci/devices: each function a directory with `class` and optional driver / iommu_group links. */
@@ -39,14 +40,14 @@ describe('vfioGroupOf', () => {
     );
   });
 
-  it('says a controller bound to nvme must be rebound, with the commands', () => {
+  it('says a controller bound to nvme must be rebound, with nvme-setup and the commands it runs', () => {
     expect(() => vfioGroupOf('0000:00:05.0', devices())).toThrow(
-      /0000:00:05\.0 is bound to the kernel nvme driver; bind it to vfio-pci first: modprobe vfio-pci; echo 0000:00:05\.0 > \S+\/driver\/unbind; echo vfio-pci > \S+\/driver_override/,
+      /0000:00:05\.0: it is bound to the kernel nvme driver; hand it to vfio-pci first: nvme-setup bind 0000:00:05\.0 \(by hand: modprobe vfio-pci; echo 0000:00:05\.0 > \S+\/driver\/unbind; echo vfio-pci > \S+\/driver_override/,
     );
   });
 
   it('says an unbound controller must be bound, without an unbind', () => {
-    expect(() => vfioGroupOf('0000:00:06.0', devices())).toThrow(/is not bound to any driver; bind it to vfio-pci first: modprobe vfio-pci; echo vfio-pci/);
+    expect(() => vfioGroupOf('0000:00:06.0', devices())).toThrow(/it is not bound to any driver; hand it to vfio-pci first: nvme-setup bind 0000:00:06\.0 \(by hand: modprobe vfio-pci; echo vfio-pci/);
   });
 
   it('explains a missing IOMMU group before anything else', () => {
@@ -73,5 +74,41 @@ describe('PCIe transport IDs', () => {
     ['1.2.3.4', '0001:02:03.4'],
   ])('traddr:%s is %s', (given, bdf) => {
     expect(parseTransportId(`trtype:PCIe traddr:${given}`)).toEqual({ trtype: 'PCIe', traddr: bdf });
+  });
+});
+
+describe('trtype:PCIe without traddr', () => {
+  it('parses: a PCIe transport ID may leave traddr out (fabrics may not)', () => {
+    expect(parseTransportId('trtype:PCIe')).toEqual({ trtype: 'PCIe' });
+    expect(parseTransportId('trtype:pcie ns:2')).toEqual({ trtype: 'PCIe', ns: 2 });
+    expect(() => parseTransportId('trtype:TCP')).toThrow(/traddr: missing/);
+  });
+
+  it('finds the controllers bound to vfio-pci and says how to hand over the others', () => {
+    fn('0000:00:08.0', '0x010802', 'vfio-pci', 8);
+    expect(probeNvmeControllers(devices())).toEqual({
+      usable: ['0000:00:04.0', '0000:00:08.0'],
+      skipped: [
+        '0000:00:05.0: skipped, it is bound to the kernel nvme driver; to use it: nvme-setup bind 0000:00:05.0',
+        '0000:00:06.0: skipped, it is not bound to any driver; to use it: nvme-setup bind 0000:00:06.0',
+        expect.stringMatching(/^0000:00:07\.0: skipped, it has no IOMMU group \(enable the IOMMU: .*intel_iommu=on/),
+      ],
+    });
+  });
+
+  it('expands into one transport ID per usable controller, keeping the other keys', () => {
+    const { trids, skipped } = probeTransportIds(parseTransportId('trtype:PCIe ns:1'), devices());
+    expect(trids).toEqual([{ trtype: 'PCIe', ns: 1, traddr: '0000:00:04.0' }]);
+    expect(skipped).toHaveLength(3);
+  });
+
+  it('fails with the reasons when no controller is bound to vfio-pci', () => {
+    rmSync(join(devices(), '0000:00:04.0'), { recursive: true });
+    expect(() => probeTransportIds({ trtype: 'PCIe' }, devices())).toThrow(ConfigError);
+    expect(() => probeTransportIds({ trtype: 'PCIe' }, devices())).toThrow(
+      /found no NVMe controller bound to vfio-pci: 0000:00:05\.0: skipped, it is bound to the kernel nvme driver; to use it: nvme-setup bind 0000:00:05\.0; /,
+    );
+    rmSync(devices(), { recursive: true });
+    expect(() => probeTransportIds({ trtype: 'PCIe' }, devices())).toThrow(/lists no NVMe controller/);
   });
 });

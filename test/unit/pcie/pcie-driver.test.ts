@@ -8,7 +8,10 @@
  * 30-pcie-nvme-vfio; this one pins the sequence the driver runs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Controller } from '../../../src/nvme-driver/controller.js';
+import { connect, Controller } from '../../../src/nvme-driver/controller.js';
+import { connectAll } from '../../../src/nvme-driver/discovery.js';
+import { registerTransport } from '../../../src/transport/transport.js';
+import type { ProbingTransport } from '../../../src/nvme-driver/transports.js';
 import { InitContext, initialize } from '../../../src/nvme-driver/controller-init.js';
 import { resolveOptions } from '../../../src/nvme-driver/options.js';
 import { parseTransportId } from '../../../src/nvme-driver/transport-id.js';
@@ -17,6 +20,7 @@ import { CQE_SIZE, encodeCqe } from '../../../src/spec/cqe.js';
 import { AdminOpcode, IoOpcode } from '../../../src/spec/opcodes.js';
 import { decodeAqa, decodeCc, doorbellOffset, encodeCap, encodeCsts, encodeVs, Register, ShutdownStatus } from '../../../src/spec/registers.js';
 import { SQE_SIZE, SqeOffset } from '../../../src/spec/sqe.js';
+import { GenericStatus } from '../../../src/spec/status.js';
 import type { DmaRegion } from '../../../src/transport/pcie/dma-memory.js';
 import { PcieController, type PcieDevice } from '../../../src/transport/pcie/pcie-controller.js';
 import { SHARED_QPAIR_READY } from '../../../src/nvme-driver/descriptor.js';
@@ -46,6 +50,10 @@ class DeviceModel implements PcieDevice {
   private readonly cqs = new Map<number, Ring>();
   private ready = false;
   private running = true;
+  /** Fetch no I/O commands (they stay outstanding). */
+  hold = false;
+  /** Report CSTS.CFS = 1 until the next CC.EN = 0. */
+  fatal = false;
 
   constructor(readonly fake: FakeController) {
     const cap = encodeCap(fake.cap);
@@ -66,8 +74,9 @@ class DeviceModel implements PcieDevice {
     free: (region: DmaRegion): void => void this.regions.delete(region),
   };
 
-  enableMsix(): readonly number[] {
-    throw new Error('no MSI-X in the model');
+  /** Made-up eventfds, one per vector: the model never signals them. */
+  enableMsix(wanted: number): readonly number[] {
+    return Array.from({ length: wanted }, (_, vector) => 1000 + vector);
   }
 
   close(): void {
@@ -120,14 +129,19 @@ class DeviceModel implements PcieDevice {
     const cc = decodeCc(this.bar[Register.CC / 4]!);
     if (cc.en && !this.ready) this.enable();
     if (!cc.en && this.ready) {
+      // A controller reset: every queue and doorbell is gone, and so is a fatal status.
+      this.log.push('disable');
       this.ready = false;
+      this.fatal = false;
       this.sqs.clear();
       this.cqs.clear();
+      this.bar.fill(0, 0x1000 / 4);
     }
     const shst = cc.shn !== 0 ? ShutdownStatus.COMPLETE : ShutdownStatus.NORMAL;
     if (cc.shn !== 0 && !this.log.includes('shutdown')) this.log.push('shutdown');
-    this.bar[Register.CSTS / 4] = encodeCsts({ rdy: this.ready, shst });
+    this.bar[Register.CSTS / 4] = encodeCsts({ rdy: this.ready, shst, cfs: this.fatal });
     for (const [qid, sq] of this.sqs) {
+      if (this.hold && qid !== 0) continue;
       const tail = this.bar[doorbellOffset(qid, false, 0) / 4]!;
       while (sq.index !== tail && this.sqs.has(qid)) {
         const sqe = Buffer.from(this.at(sq.iova + sq.index * SQE_SIZE, SQE_SIZE));
@@ -144,6 +158,8 @@ class DeviceModel implements PcieDevice {
     const acq = this.bar[Register.ACQ / 4]!;
     if (asq === 0 || acq === 0) this.faults.push('CC.EN = 1 before ASQ/ACQ were programmed');
     this.log.push(`enable aqa=${aqa.asqs + 1}/${aqa.acqs + 1}`);
+    // Doorbell writes while disabled are ignored: every queue starts from 0.
+    this.bar.fill(0, 0x1000 / 4);
     this.sqs.set(0, { iova: asq, size: aqa.asqs + 1, index: 0, phase: 1, cqid: 0 });
     this.cqs.set(0, { iova: acq, size: aqa.acqs + 1, index: 0, phase: 1, cqid: 0 });
     this.ready = true;
@@ -202,12 +218,12 @@ class DeviceModel implements PcieDevice {
 let model: DeviceModel;
 let ctrlr: Controller | undefined;
 
-async function connectModel(): Promise<Controller> {
+async function connectModel(enableInterrupts = false): Promise<Controller> {
   const fake = new FakeController();
   fake.addNamespace(1, 2048);
   model = new DeviceModel(fake);
   const trid = parseTransportId('trtype:PCIe traddr:0000:04:00.0');
-  const init = new InitContext(trid, resolveOptions(trid, { ioQueueSize: 16 }), new PcieController(trid.traddr!, () => model));
+  const init = new InitContext(trid, resolveOptions(trid, { ioQueueSize: 16, enableInterrupts }), new PcieController(trid.traddr!, () => model));
   await initialize(init);
   ctrlr = new Controller(init);
   return ctrlr;
@@ -264,12 +280,22 @@ describe('the driver over PcieController on a device model', () => {
     expect(model.regions.size).toBe(regionsBefore + 1);
     while (Atomics.load(desc.shared!.state, 0) === 0) await new Promise((r) => setTimeout(r, 1));
     expect(Atomics.load(desc.shared!.state, 0)).toBe(SHARED_QPAIR_READY);
+    expect(desc.shared!.interrupts).toBe(false);
     expect(model.log.slice(1)).toEqual(['create cq 1 size 8 pc true ien false', 'create sq 1 size 8 cq 1']);
     expect(structuredClone(desc).qid).toBe(1);
     await c.detach();
     ctrlr = undefined;
     expect(model.log.slice(3)).toEqual(['delete sq 1', 'delete cq 1', 'shutdown', 'close']);
     expect(model.regions.size).toBe(0);
+  });
+
+  it('gives a descriptor an MSI-X vector when the controller runs with interrupts, and says so to the other thread', async () => {
+    const c = await connectModel(true);
+    const desc = c.allocQpairDescriptor({ qsize: 8 });
+    while (Atomics.load(desc.shared!.state, 0) === 0) await new Promise((r) => setTimeout(r, 1));
+    expect(desc.shared!.interrupts).toBe(true);
+    expect((desc.shared!.share as { interruptFd: number }).interruptFd).toBe(1000 + desc.qid);
+    expect(model.log.slice(1)).toEqual([`create cq ${desc.qid} size 8 pc true ien true`, `create sq ${desc.qid} size 8 cq ${desc.qid}`]);
   });
 
   it('detaches with a normal shutdown and closes the device, freeing every DMA region', async () => {
@@ -280,5 +306,104 @@ describe('the driver over PcieController on a device model', () => {
     expect(report).toEqual({ shutdown: 'complete', errors: [] });
     expect(model.log.slice(-4)).toEqual(['delete sq 1', 'delete cq 1', 'shutdown', 'close']);
     expect(model.regions.size).toBe(0);
+  });
+
+  it('resets: CC.EN = 0, admin queue enabled again, I/O queue created again on the same rings, data kept', async () => {
+    const c = await connectModel();
+    const qp = await c.allocIoQpair();
+    const data = Buffer.alloc(4096);
+    for (let i = 0; i < data.length; i += 4) data.writeUInt32LE((i * 2246822519) >>> 0, i);
+    await qp.writeAsync(1, 16, 8, data);
+    const created = model.log.slice(1, 3);
+    await c.reset();
+    expect(model.log.slice(3)).toEqual(['disable', 'enable aqa=32/32', ...created]);
+    const back = Buffer.alloc(data.length);
+    await qp.readAsync(1, 16, 8, back);
+    expect(back.equals(data)).toBe(true);
+    expect(c.failedReason).toBeNull();
+    expect(model.faults).toEqual([]);
+  });
+
+  it('fails the commands the controller held with ABORTED - SQ DELETION (DNR clear) and sends those submitted meanwhile after the reset', async () => {
+    const c = await connectModel();
+    const qp = await c.allocIoQpair();
+    model.hold = true;
+    const held = qp.readAsync(1, 0, 1, Buffer.alloc(512));
+    const resetting = c.reset();
+    const meanwhile = qp.writeAsync(1, 3, 1, Buffer.alloc(512, 0x77));
+    model.hold = false;
+    await expect(held).rejects.toMatchObject({ name: 'NvmeStatusError', sc: GenericStatus.ABORTED_SQ_DELETION, dnr: false });
+    await resetting;
+    await meanwhile;
+    expect(model.fake.namespaces.get(1)!.blocks.subarray(3 * 512, 4 * 512).equals(Buffer.alloc(512, 0x77))).toBe(true);
+    expect(model.faults).toEqual([]);
+  });
+
+  it('fails outstanding I/O and the controller on CSTS.CFS = 1 found by an idle poll; reset brings both back', async () => {
+    const c = await connectModel();
+    const qp = await c.allocIoQpair();
+    model.hold = true;
+    const read = qp.readAsync(1, 0, 1, Buffer.alloc(512));
+    model.fatal = true;
+    await expect(read).rejects.toThrow(/controller fatal status \(CSTS\.CFS=1\)/);
+    expect(c.failedReason?.message).toMatch(/controller fatal status/);
+    await expect(qp.writeAsync(1, 0, 1, Buffer.alloc(512))).rejects.toThrow(/controller fatal status/);
+    model.hold = false;
+    await c.reset();
+    expect(c.failedReason).toBeNull();
+    await qp.writeAsync(1, 5, 1, Buffer.alloc(512, 0x42));
+    const back = Buffer.alloc(512);
+    await qp.readAsync(1, 5, 1, back);
+    expect(back.equals(Buffer.alloc(512, 0x42))).toBe(true);
+    expect(model.faults).toEqual([]);
+  });
+
+  it('refuses to reset while a queue pair is driven by another thread', async () => {
+    const c = await connectModel();
+    c.allocQpairDescriptor({ qsize: 8 });
+    await expect(c.reset()).rejects.toThrow(/driven by other threads/);
+  });
+});
+
+describe('trtype:PCIe without traddr through connect() and connectAll()', () => {
+  const models = new Map<string, DeviceModel>();
+  const notices: string[] = [];
+  let usable: string[] = [];
+  const skipped = '0000:00:05.0: skipped, it is bound to the kernel nvme driver; to use it: nvme-setup bind 0000:00:05.0';
+  const probing: ProbingTransport = {
+    trtype: 'PCIe',
+    createController: (trid) =>
+      new PcieController(trid.traddr!, (bdf) => {
+        const fake = new FakeController();
+        fake.addNamespace(1, 64);
+        const m = new DeviceModel(fake);
+        models.set(bdf, m);
+        return m;
+      }),
+    probe: (trid) => ({ trids: usable.map((traddr) => ({ ...trid, traddr })), skipped: [skipped] }),
+  };
+  registerTransport(probing);
+  const attached: Controller[] = [];
+  afterEach(async () => {
+    for (const c of attached.splice(0)) await c.detach();
+    notices.length = 0;
+  });
+
+  it('connectAll attaches every controller the probe lists, in order, and passes on the skipped ones', async () => {
+    usable = ['0000:00:04.0', '0000:00:08.0'];
+    attached.push(...(await connectAll('trtype:PCIe', { notice: (line) => notices.push(line), keepAliveTimeoutMs: 0 })));
+    expect(attached.map((c) => c.trid.traddr)).toEqual(usable);
+    expect(attached.every((c) => c.namespaces.length === 1)).toBe(true);
+    expect(notices).toEqual([skipped]);
+  });
+
+  it('connect takes the one controller, and refuses to choose among several', async () => {
+    usable = ['0000:00:04.0'];
+    attached.push(await connect('trtype:PCIe', { notice: (line) => notices.push(line), keepAliveTimeoutMs: 0 }));
+    expect(attached[0]!.trid).toEqual({ trtype: 'PCIe', traddr: '0000:00:04.0' });
+    usable = ['0000:00:04.0', '0000:00:08.0'];
+    await expect(connect('trtype:PCIe', { notice: () => undefined })).rejects.toThrow(
+      /'trtype:PCIe' stands for 2 controllers \(0000:00:04\.0, 0000:00:08\.0\): pick one with traddr, or attach them all with connectAll\(\)/,
+    );
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { PcieQpair, qpairLayout } from '../../../src/transport/pcie/pcie-qpair.js';
+import { CSTS_CHECK_MS, PcieQpair, qpairLayout } from '../../../src/transport/pcie/pcie-qpair.js';
+import { TransportError } from '../../../src/spec/errors.js';
 import { encodeCqe, CQE_SIZE } from '../../../src/spec/cqe.js';
 import { encodeSqe, SQE_SIZE, SqeOffset } from '../../../src/spec/sqe.js';
-import { doorbellOffset } from '../../../src/spec/registers.js';
+import { doorbellOffset, encodeCsts, Register } from '../../../src/spec/registers.js';
 
 const PAGE = 4096;
 const MAX = 128 * 1024;
@@ -30,6 +31,7 @@ function setup(qsize = 4, qid = 1, dstrd = 0) {
     cqDoorbell: doorbellOffset(qid, true, dstrd),
     interruptVector: null,
     release: () => released++,
+    device: '0000:04:00.0',
   });
   qp.events = {
     onCompletion: (cqe, offset) => completions.push({ cid: cqe.readUInt16LE(offset + 12), status: cqe.readUInt16LE(offset + 14) >> 1 }),
@@ -194,5 +196,72 @@ describe('PcieQpair', () => {
     await qp.close();
     expect(released()).toBe(1);
     expect(qp.processCompletions(0)).toBe(0);
+  });
+
+  it('empties its rings on resetRings: the next command goes to SQ entry 0 and phase 1 is new again', () => {
+    const { qp, device, completions } = setup(4);
+    for (let cid = 0; cid < 3; cid++) qp.submit(command(0x00, cid), null);
+    qp.processCompletions(0);
+    device.post(0, 0, 1);
+    device.post(1, 1, 1);
+    expect(qp.processCompletions(0)).toBe(2);
+    qp.resetRings();
+    // The controller forgot the queue and its doorbells with CC.EN = 0.
+    device.sqe(0).fill(0);
+    qp.submit(command(0x00, 2), null);
+    qp.processCompletions(0);
+    expect(device.sqTail()).toBe(1);
+    expect(device.sqe(0).readUInt16LE(SqeOffset.CID)).toBe(2);
+    device.post(0, 2, 1);
+    expect(qp.processCompletions(0)).toBe(1);
+    expect(device.cqHead()).toBe(1);
+    expect(completions.map((c) => c.cid)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('PcieQpair controller health', () => {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  function failing(cstsValue: number) {
+    const t = setup(4);
+    const fatal: Error[] = [];
+    t.qp.events = { onCompletion: () => undefined, onFatal: (err) => fatal.push(err) };
+    t.bar[Register.CSTS / 4] = cstsValue;
+    return { ...t, fatal };
+  }
+
+  it('reads CSTS on an idle poll and reports CFS = 1 once, as a TransportError naming the controller fatal status', async () => {
+    const { qp, fatal } = failing(encodeCsts({ rdy: true, cfs: true }));
+    qp.submit(command(0x02, 0), Buffer.alloc(512));
+    await sleep(CSTS_CHECK_MS + 20);
+    expect(qp.processCompletions(0)).toBe(0);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]).toBeInstanceOf(TransportError);
+    expect(fatal[0]!.message).toMatch(/^0000:04:00\.0: controller fatal status \(CSTS\.CFS=1\).*Controller\.reset\(\)/);
+    await sleep(CSTS_CHECK_MS + 20);
+    qp.processCompletions(0);
+    expect(fatal).toHaveLength(1);
+  });
+
+  it('says the controller is gone when CSTS reads all ones', async () => {
+    const { qp, fatal } = failing(0xffff_ffff);
+    await sleep(CSTS_CHECK_MS + 20);
+    qp.processCompletions(0);
+    expect(fatal.map((e) => (e as TransportError).code)).toEqual(['ENODEV']);
+    expect(fatal[0]!.message).toMatch(/controller is gone \(CSTS reads 0xffffffff/);
+  });
+
+  it('leaves a ready controller alone, and reports again after a reset that found it failed', async () => {
+    const { qp, bar, fatal } = failing(encodeCsts({ rdy: true }));
+    await sleep(CSTS_CHECK_MS + 20);
+    qp.processCompletions(0);
+    expect(fatal).toEqual([]);
+    bar[Register.CSTS / 4] = encodeCsts({ rdy: true, cfs: true });
+    await sleep(CSTS_CHECK_MS + 20);
+    qp.processCompletions(0);
+    qp.resetRings();
+    await sleep(CSTS_CHECK_MS + 20);
+    qp.processCompletions(0);
+    expect(fatal).toHaveLength(2);
   });
 });
