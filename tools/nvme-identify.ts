@@ -6,7 +6,7 @@
  * Discovery Log Page.
  */
 import { Option } from 'commander';
-import { connect, ConfigError, parseTransportId, type ControllerOptions, type TransportId } from '../src/index.js';
+import { connect, connectAll, ConfigError, parseTransportId, type Controller, type ControllerOptions, type TransportId } from '../src/index.js';
 import { integerArg } from '../src/cli/arg-parsers.js';
 import { collectIdentifyReport } from '../src/cli/collect-identify.js';
 import type { ErrorContext } from '../src/cli/error-messages.js';
@@ -21,6 +21,8 @@ import { heading } from '../src/report/spdk-text.js';
 
 const NAME = 'nvme-identify';
 const EXAMPLE_TRID = 'trtype:TCP traddr:127.0.0.1 trsvcid:4420 subnqn:nqn.2016-06.io.nvmekit:cnode1';
+/** What no -r stands for: every local controller bound to vfio-pci. */
+const LOCAL_PCIE = 'trtype:PCIe';
 
 /** spdk_nvme_identify's flags that configure SPDK itself, or print what nvmekit does not support. */
 const IGNORED_SPDK_FLAGS = [
@@ -80,6 +82,8 @@ Examples:
       no subnqn: the discovery controller, with its Discovery Log Page
   ${NAME} -r '${EXAMPLE_TRID}' --json | jq '.namespaces[].nsze'
   ${NAME} -r '${EXAMPLE_TRID}' --trace 2>trace.log
+  ${NAME}
+      no -r: every local NVMe controller bound to vfio-pci (nvme-setup bind moves one there)
 
 Commands the controller rejects (INVALID FIELD...) leave their section out, as in SPDK.
 Exit status: 0 printed, 1 the controller could not be reached or failed, 2 bad flags or transport ID.
@@ -106,10 +110,8 @@ async function identify(flags: IdentifyFlags, ctx: ErrorContext): Promise<void> 
   if (flags.H) program.help();
   const ignored = givenIgnoredFlags(program, IGNORED_SPDK_FLAGS);
   if (ignored.length > 0) printError(NAME, `ignoring SPDK flags ${ignored.join(' ')} (no effect in nvmekit)`);
-  if (flags.transport === undefined) {
-    throw new ConfigError('-r', `a transport ID is required, e.g. -r '${EXAMPLE_TRID}' (enumerating local PCIe controllers is not supported yet)`);
-  }
-  const trid = parseTrid(flags.transport);
+  // As spdk_nvme_identify: no -r means every local PCIe controller (those bound to vfio-pci).
+  const trid = parseTrid(flags.transport ?? LOCAL_PCIE);
   const trace = flags.trace ? (line: string): void => void process.stderr.write(`${line}\n`) : undefined;
   const options: ControllerOptions = {
     hostnqn: flags.hostnqn,
@@ -120,20 +122,33 @@ async function identify(flags: IdentifyFlags, ctx: ErrorContext): Promise<void> 
   };
   ctx.trid = trid;
   ctx.hostnqn = resolveOptions(trid, options).hostnqn;
-  const controller = await connect(trid, { ...options, hostnqn: ctx.hostnqn });
+  const connectOptions = { ...options, hostnqn: ctx.hostnqn };
+  const controllers =
+    trid.trtype === 'PCIe' && trid.traddr === undefined
+      ? await connectAll(trid, connectOptions).catch((err: unknown) => {
+          if (flags.transport !== undefined || !(err instanceof ConfigError)) throw err;
+          throw new ConfigError('-r', `no -r, so ${err.message.slice(err.key.length + 2)}; for an NVMe-oF controller give one, e.g. -r '${EXAMPLE_TRID}'`);
+        })
+      : [await connect(trid, connectOptions)];
   ctx.connected = true;
   try {
-    const raw: [string, Buffer][] = [];
-    const report = await collectIdentifyReport(controller, trid, {
-      onRejected: trace && ((what, err) => trace(`${what} rejected with ${err.statusName}: its section is left out`)),
-      onRawData: flags.x ? (label, data) => raw.push([label, data]) : undefined,
-    });
-    const out = flags.json ? `${JSON.stringify(identifyReportToJson(report), null, 2)}\n` : formatIdentifyText(report) + raw.map(hexSection).join('');
-    process.stdout.write(out);
+    for (const controller of controllers) process.stdout.write(await identifyOne(controller, flags, trace));
   } finally {
-    const detached = await controller.detach();
-    for (const err of detached.errors) trace?.(`detach: ${err.message}`);
+    for (const controller of controllers) {
+      const detached = await controller.detach();
+      for (const err of detached.errors) trace?.(`detach: ${err.message}`);
+    }
   }
+}
+
+/** One controller's report (text, or one JSON document per controller). */
+async function identifyOne(controller: Controller, flags: IdentifyFlags, trace: ((line: string) => void) | undefined): Promise<string> {
+  const raw: [string, Buffer][] = [];
+  const report = await collectIdentifyReport(controller, controller.trid, {
+    onRejected: trace && ((what, err) => trace(`${what} rejected with ${err.statusName}: its section is left out`)),
+    onRawData: flags.x ? (label, data) => raw.push([label, data]) : undefined,
+  });
+  return flags.json ? `${JSON.stringify(identifyReportToJson(report), null, 2)}\n` : formatIdentifyText(report) + raw.map(hexSection).join('');
 }
 
 const ctx: ErrorContext = { connected: false };

@@ -64,10 +64,11 @@ perf() {  # perf CORE_MASK ROWS [TRID [FLAGS]]
   awk -F: '/from core/ { split($NF, f, " "); if (f[1] + 0 <= 0) bad = 1 } END { exit bad }' $out || fail "a row with zero IOPS"
   ! grep -qi error $out || fail "nvme-perf printed an error"
 }
-identify_probe() {  # no traddr: every controller bound to vfio-pci (here the one)
-  timeout 120 node dist/tools/nvme-identify.js -r "trtype:PCIe" > $T/identify-probe.txt 2>&1 ||
-    { cat $T/identify-probe.txt; fail "nvme-identify -r trtype:PCIe failed"; }
+identify_probe() {  # no -r, as spdk_nvme_identify: every controller bound to vfio-pci (here the one)
+  timeout 120 node dist/tools/nvme-identify.js > $T/identify-probe.txt 2>&1 ||
+    { cat $T/identify-probe.txt; fail "nvme-identify without -r failed"; }
   expect_match $T/identify-probe.txt 'QEMU NVMe Ctrl' "the model number found without traddr"
+  expect_match $T/identify-probe.txt "NVMe Controller at $BDF" "the banner names the address it found"
 }
 pcie_io_reset() { timeout 300 node "$LAB_DIR/guest-tests/pcie-io.mjs" -r "$TRID" --qpairs 2 --sizes 4096,131072 --reset-after 500 --seed 3; }
 no_permission() {  # a user who cannot open /dev/vfio/N
@@ -115,7 +116,7 @@ must "nvme-setup status lists the QEMU NVMe controller" setup_status
 must "nvme-setup bind: the controller to vfio-pci" bind_vfio
 step "nvme-identify -r 'trtype:PCIe traddr:$BDF': QEMU NVMe Ctrl, namespace 1" identify
 step "nvme-identify with the address spelled 0000.bb.dd.f" identify_dotted
-step "nvme-identify -r 'trtype:PCIe' (no traddr): the controller bound to vfio-pci" identify_probe
+step "nvme-identify without -r: the controller bound to vfio-pci" identify_probe
 step "error: unknown PCI address" unknown_bdf
 step "error: no permission on /dev/vfio/N (as nobody)" no_permission
 step "pcie-io: 1000 x 4 KiB + 1000 x 128 KiB verified over 2 queue pairs, MSI-X interrupt mode" pcie_io_interrupts
