@@ -84,7 +84,8 @@ export interface PduHandler {
    * `receiveInto`. Otherwise it is the PDU's data (for a TermReq: the
    * offending header it quotes): a view of the pushed chunk when the data
    * came in one chunk, else a fresh Buffer. A view aliases the caller's chunk;
-   * keep it only if the caller does not reuse its chunks (Node sockets don't).
+   * keep it only if the caller does not reuse its chunks ('data' events
+   * don't; an `onread` buffer is overwritten by the next read).
    */
   onPdu(hdr: PduHeader, data: Buffer | null): void;
   /**
@@ -226,12 +227,16 @@ export class PduReceiver implements DataPlacement {
     this.nextPdu();
   }
 
-  /** Feeds bytes from the socket. Never throws for bad input: errors go to `handler.onError`. */
-  push(chunk: Buffer): void {
+  /**
+   * Feeds bytes from the socket: `chunk[0, length)`, so a reused read buffer
+   * (Node's `onread`) needs no view per read. Never throws for bad input:
+   * errors go to `handler.onError`.
+   */
+  push(chunk: Buffer, length = chunk.length): void {
     if (this.state === State.FAILED) return;
     let err: ProtocolError;
     try {
-      this.consume(chunk);
+      this.consume(chunk, length);
       return;
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
@@ -258,8 +263,7 @@ export class PduReceiver implements DataPlacement {
     this.placed = true;
   }
 
-  private consume(chunk: Buffer): void {
-    const end = chunk.length;
+  private consume(chunk: Buffer, end: number): void {
     let pos = 0;
     while (pos < end) {
       switch (this.state) {

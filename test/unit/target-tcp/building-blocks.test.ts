@@ -14,9 +14,9 @@ import {
   type CommandData,
 } from '../../../src/target/transport/tcp/command-data.js';
 import { DataBufferPool } from '../../../src/target/transport/tcp/data-buffer-pool.js';
-import { formatListenUrl, parseListenUrl } from '../../../src/target/transport/tcp/listen-address.js';
+import { formatListenUrl, parseListenUrl } from '../../../src/target/transport/listen-address.js';
 import { TCP_TRANSPORT_OPTIONS, resolveTcpTransportOptions } from '../../../src/target/transport/tcp/options.js';
-import { PduSender } from '../../../src/target/transport/tcp/pdu-sender.js';
+import { INLINE_DATA_MAX, PduSender } from '../../../src/target/transport/tcp/pdu-sender.js';
 
 describe('transport options', () => {
   it("defaults to SPDK's nvmf TCP transport values", () => {
@@ -66,7 +66,7 @@ describe('listen URLs', () => {
   });
 
   it.each([
-    ['rdma://1.2.3.4:4420', 'expected tcp://ADDR:PORT'],
+    ['udp://1.2.3.4:4420', 'expected tcp://ADDR:PORT'],
     ['tcp://127.0.0.1', 'expected tcp://ADDR:PORT'],
     ['tcp://::1:4420', 'expected tcp://ADDR:PORT'],
     ['tcp://localhost:4420', "expected an IPv4 or IPv6 address, got 'localhost'"],
@@ -168,7 +168,7 @@ class FakeSocket extends EventEmitter {
 describe('PduSender', () => {
   const cqe = Buffer.alloc(16);
 
-  it('batches a tick of PDUs into one corked write, headers back to back, read data not copied', async () => {
+  it('batches a turn of PDUs into one write: headers and small read data back to back, copied', async () => {
     const socket = new FakeSocket();
     const tx = new PduSender(socket as unknown as Socket);
     const data = Buffer.alloc(4096, 7);
@@ -176,29 +176,80 @@ describe('PduSender', () => {
     tx.r2t(1, 0, 0, 8192);
     tx.c2hData(2, data, 0, data.length, 0, true, false);
     tx.capsuleResp(cqe);
+    data.fill(9);
     expect(socket.calls).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(socket.calls).toEqual(['write']);
+    const [all] = socket.written;
+    expect(all!.length).toBe(24 + 24 + 24 + 4096 + 24);
+    expect([all![0], all![24], all![48], all![72 + 4096]]).toEqual([
+      PduType.CAPSULE_RESP,
+      PduType.R2T,
+      PduType.C2H_DATA,
+      PduType.CAPSULE_RESP,
+    ]);
+    expect(all!.subarray(72, 72 + 4096).equals(Buffer.alloc(4096, 7))).toBe(true);
+  });
+
+  it('sends read data above INLINE_DATA_MAX as it is, between corked arena chunks', async () => {
+    const socket = new FakeSocket();
+    const tx = new PduSender(socket as unknown as Socket);
+    const data = Buffer.alloc(INLINE_DATA_MAX + 512, 7);
+    tx.capsuleResp(cqe);
+    tx.c2hData(2, data, 0, data.length, 0, true, false);
+    tx.capsuleResp(cqe);
     await new Promise((resolve) => setImmediate(resolve));
     expect(socket.calls).toEqual(['cork', 'write', 'write', 'write', 'uncork']);
     const [headers, payload, tail] = socket.written;
-    expect(headers!.length).toBe(24 + 24 + 24);
-    expect([headers![0], headers![24], headers![48]]).toEqual([PduType.CAPSULE_RESP, PduType.R2T, PduType.C2H_DATA]);
+    expect(headers!.length).toBe(24 + 24);
+    expect([headers![0], headers![24]]).toEqual([PduType.CAPSULE_RESP, PduType.C2H_DATA]);
     expect(payload).toBe(data);
     expect(tail![0]).toBe(PduType.CAPSULE_RESP);
   });
 
-  it('appends the data digest behind the payload and the header digest in the header', async () => {
+  it('appends the data digest behind the payload and the header digest in the header', () => {
+    const data = Buffer.from('nvmekit-vector-4k-pattern-block!');
+    const big = Buffer.alloc(INLINE_DATA_MAX + 4, 3);
+    for (const payload of [data, big]) {
+      const socket = new FakeSocket();
+      const tx = new PduSender(socket as unknown as Socket);
+      tx.format = pduFormat(true, true);
+      tx.c2hData(3, payload, 0, payload.length, 0, true, true);
+      tx.flush();
+      const pdu = Buffer.concat(socket.written);
+      expect(pdu.length).toBe(28 + payload.length + 4);
+      expect(pdu.readUInt32LE(24)).toBe(crc32c(pdu, 0, 24));
+      expect(pdu.readUInt32LE(4)).toBe(28 + payload.length + 4);
+      expect(pdu.subarray(28, 28 + payload.length).equals(payload)).toBe(true);
+      expect(pdu.readUInt32LE(28 + payload.length)).toBe(crc32c(payload, 0, payload.length));
+    }
+  });
+
+  it('copies a part of the read data when a C2HData PDU carries a slice', () => {
     const socket = new FakeSocket();
     const tx = new PduSender(socket as unknown as Socket);
-    tx.format = pduFormat(true, true);
-    const data = Buffer.from('nvmekit-vector-4k-pattern-block!');
-    tx.c2hData(3, data, 0, data.length, 0, true, true);
+    const data = Buffer.from(Array.from({ length: 600 }, (_, i) => i & 0xff));
+    tx.c2hData(4, data, 100, 300, 100, false, false);
     tx.flush();
-    const [header, payload, digest] = socket.written;
-    expect(header!.length).toBe(28);
-    expect(header!.readUInt32LE(24)).toBe(crc32c(header!, 0, 24));
-    expect(header!.readUInt32LE(4)).toBe(28 + 32 + 4);
-    expect(payload).toBe(data);
-    expect(digest!.readUInt32LE(0)).toBe(crc32c(data, 0, data.length));
+    const [pdu] = socket.written;
+    expect(pdu!.length).toBe(24 + 200);
+    expect(pdu!.readUInt32LE(12)).toBe(100);
+    expect(pdu!.subarray(24).equals(data.subarray(100, 300))).toBe(true);
+  });
+
+  it('continues in another arena when a turn outgrows one, in order', () => {
+    const socket = new FakeSocket();
+    const tx = new PduSender(socket as unknown as Socket);
+    const count = 100;
+    for (let i = 0; i < count; i++) tx.c2hData(i, Buffer.alloc(4096, i), 0, 4096, 0, true, true);
+    tx.flush();
+    expect(socket.written.length).toBeGreaterThan(1);
+    const stream = Buffer.concat(socket.written);
+    expect(stream.length).toBe(count * (24 + 4096));
+    for (let i = 0; i < count; i++) {
+      const at = i * (24 + 4096);
+      expect([stream.readUInt16LE(at + 8), stream[at + 24], stream[at + 24 + 4095]]).toEqual([i, i, i]);
+    }
   });
 
   it('reuses header arenas once the writes that carried them complete: two alternate', () => {

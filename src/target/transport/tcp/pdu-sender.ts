@@ -1,9 +1,13 @@
 /**
- * The controller's side of one NVMe/TCP connection's output: PDU headers are
- * encoded back to back into a reusable arena, payload Buffers (read data) go
- * out as their own chunks without a copy, and everything queued during one
- * tick leaves in a single corked write (one writev), as Linux nvmet batches
- * with MSG_MORE and SPDK with its socket group flush.
+ * The controller's side of one NVMe/TCP connection's output: PDU headers and
+ * small read data are encoded back to back into a reusable arena, larger read
+ * data goes out as its own chunks without a copy, and everything queued during
+ * one event-loop turn leaves in a single write (one writev), as Linux nvmet
+ * batches with MSG_MORE and SPDK with its socket group flush.
+ *
+ * Small data is copied because each chunk handed to a Node socket costs a
+ * stream write request, far more than copying a few KiB; with it a turn of
+ * 4 KiB reads at any depth is one contiguous write.
  *
  * Flow control: while the socket's send buffer is full, reading from it
  * stops, so a host that does not read its completions cannot make the target
@@ -25,12 +29,14 @@ import {
   type PduFormat,
 } from '../../../spec/tcp/index.js';
 
-/** Bytes of one header arena; a batch that needs more continues in another. */
-const ARENA_SIZE = 64 * 1024;
+/** Bytes of one arena: a turn of 64 4 KiB reads with their headers fits; a batch that needs more continues in another. */
+const ARENA_SIZE = 256 * 1024;
 /** Room reserved for any one header: PDO is at most 255, a TermReq 152 bytes. */
 const MAX_HEADER = 256;
+/** Read data up to this size is copied into the arena behind its header; larger data is sent as it is. */
+export const INLINE_DATA_MAX = 4096;
 
-/** A header buffer; back in the free list once the write that carried it completes. */
+/** A buffer of headers and small data; back in the free list once the write that carried it completes. */
 class Arena {
   readonly buf = Buffer.allocUnsafeSlow(ARENA_SIZE);
   readonly release: () => void;
@@ -61,45 +67,56 @@ export class PduSender {
   }
 
   icResp(init: IcRespInit): void {
-    const at = this.reserve();
+    const at = this.reserve(MAX_HEADER);
     this.commit(at, encodeIcResp(this.arena.buf, at, init));
   }
 
   /** A CapsuleResp carrying the 16-byte CQE at `cqe[0]` (copied now). */
   capsuleResp(cqe: Buffer): void {
-    const at = this.reserve();
+    const at = this.reserve(MAX_HEADER);
     this.commit(at, encodeCapsuleResp(this.arena.buf, at, this.format, cqe, 0));
   }
 
   r2t(cccid: number, ttag: number, r2to: number, r2tl: number): void {
-    const at = this.reserve();
+    const at = this.reserve(MAX_HEADER);
     this.commit(at, encodeR2T(this.arena.buf, at, this.format, cccid, ttag, r2to, r2tl));
   }
 
   /**
    * One C2HData PDU with `data[start, end)` as the bytes at offset `datao` of
-   * the command's data. `data` is sent as it is, so it must stay unchanged
-   * until the socket took it (the core guarantees that for read data).
+   * the command's data. Data larger than INLINE_DATA_MAX is sent as it is, so
+   * it must stay unchanged until the socket took it (the core guarantees that
+   * for read data); smaller data is copied now.
    */
   c2hData(cccid: number, data: Buffer, start: number, end: number, datao: number, last: boolean, success: boolean): void {
-    const at = this.reserve();
-    this.commit(at, encodeC2HData(this.arena.buf, at, this.format, cccid, datao, end - start, last, success));
-    this.closeSegment();
-    this.chunks.push(start === 0 && end === data.length ? data : data.subarray(start, end));
-    this.callbacks.push(undefined);
+    const datal = end - start;
+    const inline = datal <= INLINE_DATA_MAX;
+    const at = this.reserve(inline ? MAX_HEADER + datal + DIGEST_SIZE : MAX_HEADER);
+    const arena = this.arena.buf;
+    const hlen = encodeC2HData(arena, at, this.format, cccid, datao, datal, last, success);
+    const piece = start === 0 && end === data.length ? data : data.subarray(start, end);
+    if (inline) {
+      arena.set(piece, at + hlen);
+      this.commit(at, hlen + datal);
+    } else {
+      this.commit(at, hlen);
+      this.closeSegment();
+      this.chunks.push(piece);
+      this.callbacks.push(undefined);
+    }
     if (this.format.ddgst) {
-      const dd = this.reserve();
+      const dd = this.reserve(DIGEST_SIZE);
       this.commit(dd, writeDigest(this.arena.buf, dd, crc32c(data, start, end)));
     }
   }
 
   /** A C2HTermReq quoting (up to 128 bytes of) the offending PDU header. */
   termReq(fes: number, fei: number, offendingHeader: Uint8Array): void {
-    const at = this.reserve();
+    const at = this.reserve(MAX_HEADER);
     this.commit(at, encodeTermReq(this.arena.buf, at, PduType.C2H_TERM_REQ, fes, fei, offendingHeader));
   }
 
-  /** Hands everything queued to the socket in one corked write. Runs by itself once per tick. */
+  /** Hands everything queued to the socket in one (corked) write. Runs by itself once per event-loop turn. */
   flush(): void {
     this.scheduled = false;
     this.closeSegment();
@@ -111,17 +128,22 @@ export class PduSender {
       this.callbacks.length = 0;
       return;
     }
-    socket.cork();
-    for (let i = 0; i < this.chunks.length; i++) socket.write(this.chunks[i]!, this.callbacks[i]);
-    socket.uncork();
+    const n = this.chunks.length;
+    if (n === 1) {
+      socket.write(this.chunks[0]!, this.callbacks[0]);
+    } else {
+      socket.cork();
+      for (let i = 0; i < n; i++) socket.write(this.chunks[i]!, this.callbacks[i]);
+      socket.uncork();
+    }
     this.chunks.length = 0;
     this.callbacks.length = 0;
     if (socket.writableNeedDrain) socket.pause();
   }
 
-  /** Offset in the arena where a header of up to MAX_HEADER bytes may be written. */
-  private reserve(): number {
-    if (ARENA_SIZE - this.pos < MAX_HEADER + DIGEST_SIZE) {
+  /** Offset in the arena where `n` bytes (at most ARENA_SIZE) may be written. */
+  private reserve(n: number): number {
+    if (ARENA_SIZE - this.pos < n) {
       this.closeSegment();
       this.retireArena();
     }

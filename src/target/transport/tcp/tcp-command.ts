@@ -1,7 +1,7 @@
 /**
  * One command slot of a connection (Linux `nvmet_tcp_cmd`, SPDK
- * `spdk_nvmf_tcp_req`): the SQE, how its data travels, the buffer its write
- * data is gathered into, and R2T progress. Slots are reused; a slot's index
+ * `spdk_nvmf_tcp_req`): the SQE, how its data travels, where its write data
+ * is (a read buffer or a pooled buffer), and R2T progress. Slots are reused; a slot's index
  * is the TTAG of the R2Ts it sends, so an H2CData finds its command with one
  * array lookup.
  */
@@ -9,6 +9,7 @@ import { SQE_SIZE } from '../../../spec/sqe.js';
 import type { CommandFailure, TargetCompletion } from '../transport.js';
 import { DataPath, type CommandData } from './command-data.js';
 import type { DataBuffer } from './data-buffer-pool.js';
+import type { ReadBuffer } from './read-buffers.js';
 
 export const CommandState = {
   FREE: 0,
@@ -29,8 +30,10 @@ export class TcpCommand implements CommandData {
   path: DataPath = DataPath.NONE;
   length = 0;
   failure: CommandFailure | null = null;
-  /** Host-to-controller data, from the pool; null otherwise. */
+  /** R2T write data, gathered into a buffer from the pool; null otherwise. */
   buffer: DataBuffer | null = null;
+  /** The read buffer this command's in-capsule data is a view of, pinned until the command is released; or null. */
+  pinned: ReadBuffer | null = null;
   /** Bytes of write data received so far (the next DATAO expected). */
   received = 0;
   /** End of the data the outstanding R2T asked for (R2TO + R2TL). */

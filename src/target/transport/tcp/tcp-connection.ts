@@ -1,9 +1,10 @@
 /**
  * One NVMe/TCP connection of the target (Linux nvmet `nvmet_tcp_queue`, SPDK
  * `spdk_nvmf_tcp_qpair`): ICReq/ICResp, then command capsules handed to the
- * core's queue pair, write data gathered in-capsule or through R2T/H2CData
- * straight into pooled buffers, read data sent as C2HData, completions as
- * CapsuleResp (or the C2HData SUCCESS flag).
+ * core's queue pair, in-capsule write data as a view of the buffer it was
+ * read into, R2T/H2CData write data gathered straight into pooled buffers,
+ * read data sent as C2HData, completions as CapsuleResp (or the C2HData
+ * SUCCESS flag).
  *
  * A peer cannot make it throw: a broken PDU gets a C2HTermReq naming the
  * fault and closes this connection only; a data digest error fails just its
@@ -38,6 +39,8 @@ import { DataPath, describeCommandData, TransportStatus, type CommandDataLimits 
 import type { DataBufferPool } from './data-buffer-pool.js';
 import type { TcpTransportOptions } from './options.js';
 import { PduSender } from './pdu-sender.js';
+import { withReadBuffer } from './read-buffer-socket.js';
+import { ReadBuffers } from './read-buffers.js';
 import { CommandState, TcpCommand } from './tcp-command.js';
 
 /** In-capsule data the admin queue (and a Connect) may carry: 8 KiB, as Linux `NVME_TCP_ADMIN_CCSZ` and SPDK. */
@@ -46,6 +49,8 @@ export const ADMIN_IN_CAPSULE_DATA_SIZE = 8192;
 const C2H_DATA_PDU_MAX = 128 * 1024;
 /** How long a closing connection waits for the peer to close its side before the socket is destroyed. */
 const CLOSE_LINGER_MS = 1000;
+/** The buffer every socket read lands in: the host side reads with the same size. */
+const READ_BUFFER_SIZE = 128 * 1024;
 
 /** What a connection gets from its listener. */
 export interface ConnectionContext {
@@ -85,14 +90,24 @@ export class TcpConnection implements PduHandler {
   private qid = -1;
   private lingerTimer: NodeJS.Timeout | null = null;
   private closeReason = 'connection closed by the host';
+  private readonly socket: Socket;
+  /** What the socket reads into; in-capsule data pins the buffer it arrived in. */
+  private readonly reads = new ReadBuffers(READ_BUFFER_SIZE);
   private readonly onCommandDone = (cmd: TcpCommand, cqe: Buffer, data: Buffer | null): void =>
     this.commandDone(cmd, cqe, data);
 
+  /**
+   * @param accepted a socket accepted with `pauseOnConnect`; its connection
+   *   moves into a socket reading into this connection's own buffer
+   * @throws TransportError when `accepted` is already closed
+   */
   constructor(
-    private readonly socket: Socket,
+    accepted: Socket,
     private readonly ctx: ConnectionContext,
     readonly info: TargetConnectionInfo,
   ) {
+    const socket = withReadBuffer(accepted, this.reads.next, this.onRead);
+    this.socket = socket;
     const opts = ctx.options;
     this.capacity = Math.max(opts.maxQueueDepth, opts.maxAqDepth);
     this.limits = {
@@ -107,7 +122,6 @@ export class TcpConnection implements PduHandler {
     this.tx = new PduSender(socket);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.log('debug', `socket error: ${err.message}`));
     socket.on('close', () => this.finish());
   }
@@ -141,10 +155,8 @@ export class TcpConnection implements PduHandler {
       if (cmd.path !== DataPath.IN_CAPSULE || hdr.dataLength !== cmd.length) {
         // The capsule carries data its SGL does not describe: drop the data, fail the command.
         cmd.failure = TransportStatus.DATA_SGL_LENGTH_INVALID;
-        return;
       }
-      cmd.buffer = this.ctx.pool.acquire(cmd.length);
-      place.receiveInto(cmd.buffer.viewOf(cmd.length), 0);
+      // Not placed: the data comes to onPdu as a view of the read buffer, copied by nobody.
       return;
     }
     const cmd = this.h2cCommandOf(hdr);
@@ -161,10 +173,11 @@ export class TcpConnection implements PduHandler {
       case PduType.CAPSULE_CMD: {
         const cmd = this.capsuleCommand ?? this.beginCommand(hdr.sqe);
         this.capsuleCommand = null;
-        if (cmd.path === DataPath.IN_CAPSULE && cmd.buffer === null && cmd.failure === null) {
-          cmd.failure = TransportStatus.DATA_SGL_LENGTH_INVALID;
+        if (cmd.path === DataPath.IN_CAPSULE && cmd.failure === null) {
+          if (data === null) cmd.failure = TransportStatus.DATA_SGL_LENGTH_INVALID;
+          else cmd.pinned = this.reads.pinIfView(data);
         }
-        this.startCommand(cmd);
+        this.startCommand(cmd, data);
         return;
       }
       case PduType.H2C_DATA: {
@@ -206,16 +219,17 @@ export class TcpConnection implements PduHandler {
     this.close(`protocol error: ${err.message}`);
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.state >= ConnState.CLOSING) return;
+  private readonly onRead = (nread: number): boolean => {
+    if (this.state >= ConnState.CLOSING) return true;
     try {
-      this.rx.push(chunk);
+      this.rx.push(this.reads.current.bytes, nread);
     } catch (err) {
       // A bug, not the peer's doing: keep the process and the other connections alive.
       this.log('error', `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       this.close('internal error');
     }
-  }
+    return true;
+  };
 
   private icReq(hdr: PduHeader): void {
     const ic = parseIcReq(hdr);
@@ -254,14 +268,15 @@ export class TcpConnection implements PduHandler {
     return cmd;
   }
 
-  private startCommand(cmd: TcpCommand): void {
+  /** @param inCapsule the capsule's data (checked against the SGL), or null */
+  private startCommand(cmd: TcpCommand, inCapsule: Buffer | null): void {
     if (cmd.failure !== null) {
       this.fail(cmd, cmd.failure);
       return;
     }
     switch (cmd.path) {
       case DataPath.IN_CAPSULE:
-        this.execute(cmd, cmd.buffer!.viewOf(cmd.length));
+        this.execute(cmd, inCapsule);
         return;
       case DataPath.R2T:
         cmd.buffer = this.ctx.pool.acquire(cmd.length);
@@ -373,6 +388,10 @@ export class TcpConnection implements PduHandler {
     if (cmd.buffer !== null) {
       this.ctx.pool.release(cmd.buffer);
       cmd.buffer = null;
+    }
+    if (cmd.pinned !== null) {
+      this.reads.unpin(cmd.pinned);
+      cmd.pinned = null;
     }
     cmd.state = CommandState.FREE;
     this.freeSlots.push(cmd);
