@@ -12,6 +12,8 @@
  * Environment: DIGESTS=1 turns on header and data digests; DEPTHS=64 runs only QD 64.
  */
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -26,7 +28,9 @@ const NUM_BLOCKS = (256 * 1024 * 1024) / BLOCK;
 
 /** Starts `nvme-target` on an ephemeral port; resolves with its transport ID and the child. */
 function startTarget() {
-  const child = spawn(process.execPath, [`${dist}/tools/nvme-target.js`, '--listen', 'tcp://127.0.0.1:0', '--malloc', '256M:512'], {
+  const child = spawn(process.execPath, [`${dist}/tools/nvme-target.js`, '--listen', 'tcp://127.0.0.1:0', '--malloc', '256M:512',
+    // Its own RPC socket, so a target already running (or a test) keeps the default one.
+    '--rpc-socket', join(tmpdir(), `nvmekit-bench-${process.pid}.sock`)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
