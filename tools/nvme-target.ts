@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * nvme-target: the bundled NVMe-oF target on NVMe/TCP (SPDK's nvmf_tgt). Set
+ * nvme-target: the bundled NVMe-oF target on NVMe/TCP and NVMe/RDMA (SPDK's nvmf_tgt). Set
  * up from flags, from a saved configuration (-c, SPDK's save_config format),
  * or at run time over its JSON-RPC socket (-r; nvme-rpc is its rpc.py). With
  * no flags it serves a demo subsystem with a 256 MiB RAM namespace on
@@ -28,6 +28,7 @@ import {
   type TcpOptionInfo,
   type TcpTransportOptions,
 } from '../src/target/transport/tcp/index.js';
+import { RDMA_TRANSPORT_OPTIONS, type RdmaTransportOptions } from '../src/target/transport/rdma/index.js';
 
 const NAME = 'nvme-target';
 const DEFAULT_NQN = 'nqn.2016-06.io.nvmekit:cnode1';
@@ -64,8 +65,14 @@ const FLAG_OF_KEY: Readonly<Record<string, string>> = {
   hosts: '--allow-host',
   hostnqn: '--allow-host',
   maxIoQueuesPerController: '--max-io-qpairs-per-ctrlr',
-  ...Object.fromEntries(TCP_TRANSPORT_OPTIONS.map((o) => [o.key, flagOf(o)])),
+  ...Object.fromEntries([...RDMA_TRANSPORT_OPTIONS, ...TCP_TRANSPORT_OPTIONS].map((o) => [o.key, flagOf(o)])),
 };
+
+/** What a transport option flag needs from either transport's option table. */
+type OptionFlag = Pick<TcpOptionInfo, 'rpcName' | 'unit' | 'spdk' | 'description' | 'min' | 'max' | 'key'> & { defaultValue: unknown };
+
+/** RDMA options that TCP does not have: flags of their own (the shared ones, e.g. --max-io-size, set both transports). */
+const RDMA_ONLY_OPTIONS = RDMA_TRANSPORT_OPTIONS.filter((o) => !TCP_TRANSPORT_OPTIONS.some((t) => t.rpcName === o.rpcName));
 
 /** Words for the errors a listen can fail with. */
 const LISTEN_FAILURES: Readonly<Record<string, string>> = {
@@ -89,13 +96,13 @@ interface TargetFlags {
   [transportOption: string]: unknown;
 }
 
-function flagOf(o: TcpOptionInfo): string {
+function flagOf(o: Pick<OptionFlag, 'rpcName' | 'unit'>): string {
   const name = o.rpcName.replace(/_/g, '-');
   return o.unit === 'flag' ? `--no-${name}` : `--${name}`;
 }
 
 /** Commander option property of a transport option (`--max-io-size` → `maxIoSize`, `--no-c2h-success` → `c2hSuccess`). */
-function propertyOf(o: TcpOptionInfo): string {
+function propertyOf(o: Pick<OptionFlag, 'rpcName'>): string {
   return o.rpcName.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
@@ -145,10 +152,13 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 
 const program = createProgram(
   NAME,
-  "Serve NVMe-oF over TCP like SPDK's nvmf_tgt: subsystems of RAM, null or file namespaces from flags, from a saved configuration (-c), or set up at run time over JSON-RPC (nvme-rpc).",
+  "Serve NVMe-oF over TCP and RDMA like SPDK's nvmf_tgt: subsystems of RAM, null or file namespaces from flags, from a saved configuration (-c), or set up at run time over JSON-RPC (nvme-rpc).",
 )
   .addOption(
-    new Option('--listen <tcp://ADDR:PORT>', `address to listen on; repeatable; IPv6 as tcp://[::1]:4420; port 0 picks a free port (default ${DEFAULT_LISTEN})`)
+    new Option(
+      '--listen <tcp://ADDR:PORT>',
+      `address to listen on; repeatable; rdma://ADDR:PORT for NVMe/RDMA (an address of an RDMA device: RoCE, iWARP or soft-RoCE); IPv6 as tcp://[::1]:4420; port 0 picks a free port (default ${DEFAULT_LISTEN})`,
+    )
       .argParser(collect),
   )
   .addOption(namespaceOption('malloc', 'SIZE[:BS]', `a RAM namespace of SIZE bytes with BS-byte blocks (SPDK bdev_malloc_create) (default ${DEFAULT_MALLOC} when no namespace is given)`))
@@ -165,15 +175,16 @@ const program = createProgram(
     127,
   );
 
-for (const o of TCP_TRANSPORT_OPTIONS) {
+for (const o of [...TCP_TRANSPORT_OPTIONS, ...RDMA_ONLY_OPTIONS] as OptionFlag[]) {
   if (o.unit === 'flag') {
     program.addOption(new Option(flagOf(o), `do not ${o.description} (SPDK ${o.rpcName}: false)`));
     continue;
   }
   const parse = o.unit === 'bytes' ? argParser((t) => parseSize(t, flagOf(o))) : integerArg(o.min!, o.max!);
-  const spdk = o.spdk ? `SPDK ${o.rpcName}` : 'not in SPDK';
+  const rdmaOnly = RDMA_ONLY_OPTIONS.some((r) => r.rpcName === o.rpcName) ? 'RDMA; ' : '';
+  const spdk = `${rdmaOnly}${o.spdk ? `SPDK ${o.rpcName}` : 'not in SPDK'}`;
   const option = new Option(`${flagOf(o)} <${o.unit === 'bytes' ? 'bytes' : 'n'}>`, `${o.description} (${spdk})`).argParser(parse);
-  if (o.defaultValue !== null) option.default(o.defaultValue);
+  if (typeof o.defaultValue === 'number') option.default(o.defaultValue);
   program.addOption(option);
 }
 
@@ -204,6 +215,8 @@ Examples:
       a free port, printed in the ready line; only that host may connect
   ${NAME} -c cfg.json -r /tmp/tgt.sock
       the subsystems of a saved configuration; nvme-rpc -s /tmp/tgt.sock changes them at run time
+  ${NAME} --listen rdma://192.0.2.1:4420 --listen tcp://192.0.2.1:4420 --malloc 64M:4096
+      the same subsystem over NVMe/RDMA and NVMe/TCP (needs libibverbs, librdmacm and an RDMA device on 192.0.2.1)
   ${NAME} --file /var/tmp/disk.img:4096
       one namespace on a file with 4 KiB blocks; completed writes are in the file
   ${NAME} --no-c2h-success --in-capsule-data-size 8192 -v
@@ -212,13 +225,14 @@ Examples:
 Exit status: 0 stopped by a signal, 1 a listen address or the RPC socket could not be taken, 2 bad flags or configuration.`,
   );
 
-function transportOptions(flags: TargetFlags): Partial<TcpTransportOptions> {
+/** The flags one transport's option table has, by the table's keys. */
+function optionsFrom<T>(table: readonly { rpcName: string; key: string }[], flags: TargetFlags): Partial<T> {
   const out: Record<string, unknown> = {};
-  for (const o of TCP_TRANSPORT_OPTIONS) {
+  for (const o of table) {
     const value = flags[propertyOf(o)];
     if (value !== undefined) out[o.key] = value;
   }
-  return out as Partial<TcpTransportOptions>;
+  return out as Partial<T>;
 }
 
 /** Runs `build`, renaming the keys of its ConfigErrors to this tool's flags. */
@@ -251,7 +265,20 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 async function buildFlagSubsystem(rt: TargetRuntime, flags: TargetFlags): Promise<void> {
   const addresses = (flags.listen ?? [DEFAULT_LISTEN]).map((url) => parseListenUrl(url, '--listen'));
   const specs = namespaces.length > 0 ? namespaces : [parseNamespaceSpec('malloc', DEFAULT_MALLOC)];
-  if (!rt.tcp) asFlags(() => rt.createTcpTransport(transportOptions(flags)));
+  if (!rt.tcp && addresses.some((a) => a.trtype === 'TCP')) {
+    asFlags(() => rt.createTcpTransport(optionsFrom<TcpTransportOptions>(TCP_TRANSPORT_OPTIONS, flags)));
+  }
+  // Loads libibverbs and librdmacm only when an rdma:// address asks for them.
+  if (!rt.rdma && addresses.some((a) => a.trtype === 'RDMA')) {
+    asFlags(() => {
+      try {
+        return rt.createRdmaTransport(optionsFrom<RdmaTransportOptions>(RDMA_TRANSPORT_OPTIONS, flags));
+      } catch (err) {
+        // Missing libraries or no RDMA device: the message says which; this is not a failed host connection.
+        throw err instanceof TransportError ? new Error(err.message) : err;
+      }
+    });
+  }
   const subsystem = asFlags(() =>
     rt.target.createSubsystem({
       nqn: flags.nqn,
@@ -271,6 +298,8 @@ async function buildFlagSubsystem(rt: TargetRuntime, flags: TargetFlags): Promis
   for (const addr of addresses) {
     await rt.addListener(subsystem, addr).catch((err: unknown) => {
       if (!(err instanceof TransportError)) throw err;
+      // The RDMA listener's message already names the address and the reason.
+      if (addr.trtype === 'RDMA') throw new Error(err.message);
       throw new Error(`cannot listen on ${formatListenUrl(addr)}: ${LISTEN_FAILURES[err.code ?? ''] ?? err.message}`);
     });
   }

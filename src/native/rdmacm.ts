@@ -3,8 +3,9 @@
  * resolution, QP creation and connect / disconnect.
  *
  * The event channel's fd is switched to O_NONBLOCK, so `getEvent` never blocks
- * the event loop: callers poll it from a timer and get null when nothing is
- * pending. Every event is copied out (`CmEvent`) and acknowledged at once.
+ * the event loop: callers watch the fd (`channelFd`, `fd-watch.ts`) or poll it
+ * from a timer and get null when nothing is pending. Every event is copied out
+ * (`CmEvent`) and acknowledged at once.
  *
  * Loaded on first use; machines without librdmacm keep working until an RDMA
  * transport ID is used, which then fails with one clear message.
@@ -16,7 +17,14 @@ type Koffi = typeof import('koffi');
 type Fn = (...args: unknown[]) => unknown;
 
 /** `struct rdma_cm_id` fields. */
-export const CmIdOffset = { VERBS: 0, CHANNEL: 8, QP: 24 } as const;
+export const CmIdOffset = {
+  VERBS: 0,
+  CHANNEL: 8,
+  QP: 24,
+  /** `route.addr.src_addr` and `route.addr.dst_addr` (each in a 128-byte `sockaddr_storage` union): `rdma_get_local_addr` and `rdma_get_peer_addr` are inline. */
+  SRC_ADDR: 32,
+  DST_ADDR: 160,
+} as const;
 /** `struct rdma_cm_event`: id, listen_id, event, status, then param.conn (`struct rdma_conn_param`). */
 const CmEventOffset = { ID: 0, LISTEN_ID: 8, EVENT: 16, STATUS: 20, PARAM: 24 } as const;
 /** `struct rdma_conn_param` (24 bytes). */
@@ -76,6 +84,39 @@ export interface CmEvent {
   responderResources: number;
 }
 
+/** An address read back from a CM ID. */
+export interface SocketAddress {
+  family: 4 | 6;
+  address: string;
+  port: number;
+}
+
+/** Reads `struct sockaddr_in` / `sockaddr_in6` at `ptr`. */
+function readSocketAddress(koffi: Koffi, ptr: bigint): SocketAddress {
+  const raw = Buffer.from(koffi.view(ptr, 28).slice(0));
+  const port = raw.readUInt16BE(2);
+  if (raw.readUInt16LE(0) === AF_INET6) {
+    const words: number[] = [];
+    for (let i = 0; i < 8; i++) words.push(raw.readUInt16BE(8 + i * 2));
+    return { family: 6, address: shortIpv6(words), port };
+  }
+  return { family: 4, address: [...raw.subarray(4, 8)].join('.'), port };
+}
+
+/** RFC 5952 text (`::1`, `fe80::1:2`): the longest run of two or more zero words becomes `::`, as Node prints addresses. */
+export function shortIpv6(words: readonly number[]): string {
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  const hex = (ws: readonly number[]): string => ws.map((w) => w.toString(16)).join(':');
+  return best < 0 ? hex(words) : `${hex(words.slice(0, best))}::${hex(words.slice(best + bestLen))}`;
+}
+
 /** The bound librdmacm. */
 export interface RdmaCm {
   koffi: Koffi;
@@ -89,6 +130,18 @@ export interface RdmaCm {
   destroyQp(id: bigint): void;
   connect(id: bigint, param: Buffer): number;
   disconnect(id: bigint): number;
+  /** Passive side: bind to a local address (port 0 picks one) and listen. */
+  bindAddr(id: bigint, src: Buffer): number;
+  listen(id: bigint, backlog: number): number;
+  /** Accepts a CONNECT_REQUEST with `param` (`struct rdma_conn_param`). */
+  accept(id: bigint, param: Buffer): number;
+  /** Rejects a CONNECT_REQUEST with `privateData` (native memory, see `NativeScratch`) of `length` bytes. */
+  reject(id: bigint, privateData: bigint, length: number): number;
+  /** The local or peer socket address of a CM ID. */
+  localAddress(id: bigint): SocketAddress;
+  peerAddress(id: bigint): SocketAddress;
+  /** The fd of an event channel, to watch for readability. */
+  channelFd(channel: bigint): number;
   /** The next pending event, or null (EAGAIN). */
   getEvent(channel: bigint): CmEvent | null;
   eventName(type: number): string;
@@ -136,6 +189,11 @@ function load(): RdmaCm | Error {
   const getEvent = f('int rdma_get_cm_event(void *channel, void *event_out)');
   const ackEvent = f('int rdma_ack_cm_event(void *event)');
   const eventStr = f('const char *rdma_event_str(int event)');
+  const bindAddr = f('int rdma_bind_addr(void *id, void *addr)');
+  const listen = f('int rdma_listen(void *id, int backlog)');
+  const accept = f('int rdma_accept(void *id, void *param)');
+  const reject = f('int rdma_reject(void *id, void *private_data, uint8_t len)');
+
   const names = Object.entries(koffi.os.errno);
   const errnoName = (): string => {
     const e = koffi.errno();
@@ -172,6 +230,13 @@ function load(): RdmaCm | Error {
     destroyQp: (id) => void destroyQp(id),
     connect: (id, param) => connect(id, param) as number,
     disconnect: (id) => disconnect(id) as number,
+    bindAddr: (id, src) => bindAddr(id, src) as number,
+    listen: (id, backlog) => listen(id, backlog) as number,
+    accept: (id, param) => accept(id, param) as number,
+    reject: (id, pd, len) => reject(id, pd, len) as number,
+    localAddress: (id) => readSocketAddress(koffi, id + BigInt(CmIdOffset.SRC_ADDR)),
+    peerAddress: (id) => readSocketAddress(koffi, id + BigInt(CmIdOffset.DST_ADDR)),
+    channelFd: (ch) => koffi.decode(ch, 0, 'int') as number,
     getEvent: (ch) => {
       if ((getEvent(ch, out) as number) !== 0) return null;
       const ev = out.readBigUInt64LE(0);

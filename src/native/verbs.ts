@@ -21,7 +21,10 @@ type Koffi = typeof import('koffi');
 type Fn = (...args: unknown[]) => unknown;
 
 /** Offsets inside `struct ibv_context`: the data-path entries of its ops table. */
-const ContextOffset = { POLL_CQ: 96, POST_SEND: 208, POST_RECV: 216 } as const;
+const ContextOffset = { POLL_CQ: 96, REQ_NOTIFY_CQ: 104, POST_SEND: 208, POST_RECV: 216 } as const;
+
+/** `struct ibv_comp_channel` { context, fd, refcnt }. */
+const COMP_CHANNEL_FD = 8;
 
 /** `struct ibv_mr` fields. */
 export const MrOffset = { ADDR: 16, LKEY: 36, RKEY: 40 } as const;
@@ -69,6 +72,8 @@ export const QpInitAttrOffset = {
 export const IBV_QPT_RC = 2;
 /** enum ibv_wr_opcode */
 export const WrOpcode = { RDMA_WRITE: 0, SEND: 2, RDMA_READ: 4, SEND_WITH_INV: 9 } as const;
+/** enum ibv_wc_opcode: what a work completion was for (receives have bit 7 set). */
+export const WcOpcode = { SEND: 0, RDMA_WRITE: 1, RDMA_READ: 2, RECV: 128 } as const;
 /** enum ibv_send_flags */
 export const SendFlag = { SIGNALED: 2, INLINE: 8 } as const;
 /** enum ibv_access_flags */
@@ -86,6 +91,15 @@ export interface Verbs {
   createCq(ctx: bigint, cqe: number, cqContext: null, channel: bigint | null, vector: number): bigint | null;
   destroyCq(cq: bigint): number;
   wcStatusStr(status: number): string;
+  /** A completion channel (its fd switched to O_NONBLOCK), or null with errno set. */
+  createCompChannel(ctx: bigint): bigint | null;
+  destroyCompChannel(channel: bigint): number;
+  /** The fd of a completion channel, to watch for readability. */
+  compChannelFd(channel: bigint): number;
+  /** The CQ of the next pending completion event, or null (EAGAIN). */
+  getCqEvent(channel: bigint): bigint | null;
+  /** Acknowledges `n` events of `cq` (every event must be, before ibv_destroy_cq). */
+  ackCqEvents(cq: bigint, n: number): void;
   /** Anonymous zeroed memory that stays put (MRs pin it). */
   mmap(length: number): bigint;
   munmap(addr: bigint, length: number): number;
@@ -101,6 +115,8 @@ export interface ContextOps {
   postRecv(qp: bigint, wr: bigint, bad: bigint): number;
   /** int poll_cq(cq, num_entries, wc) */
   pollCq(cq: bigint, n: number, wc: bigint): number;
+  /** int req_notify_cq(cq, solicited_only): the next completion raises an event on the CQ's channel. */
+  reqNotifyCq(cq: bigint, solicitedOnly: number): number;
 }
 
 /** Debian / Ubuntu packages that provide the libraries and the soft-RoCE provider. */
@@ -143,6 +159,13 @@ function load(): Verbs | Error {
   const createCq = f('void *ibv_create_cq(void *ctx, int cqe, void *cq_context, void *channel, int comp_vector)');
   const destroyCq = f('int ibv_destroy_cq(void *cq)');
   const wcStatusStr = f('const char *ibv_wc_status_str(int status)');
+  const createCompChannel = f('void *ibv_create_comp_channel(void *ctx)');
+  const destroyCompChannel = f('int ibv_destroy_comp_channel(void *channel)');
+  const getCqEvent = f('int ibv_get_cq_event(void *channel, _Out_ void **cq, _Out_ void **cq_context)');
+  const ackCqEvents = f('void ibv_ack_cq_events(void *cq, unsigned int nevents)');
+  const fcntl = libc.func('int fcntl(int fd, int cmd, ...)') as Fn;
+  const cqOut: [bigint | null] = [null];
+  const ctxOut: [bigint | null] = [null];
   return {
     koffi,
     allocPd: (ctx) => allocPd(ctx) as bigint | null,
@@ -152,6 +175,19 @@ function load(): Verbs | Error {
     createCq: (ctx, cqe, cqContext, channel, vector) => createCq(ctx, cqe, cqContext, channel, vector) as bigint | null,
     destroyCq: (cq) => destroyCq(cq) as number,
     wcStatusStr: (status) => wcStatusStr(status) as string,
+    createCompChannel: (ctx) => {
+      const ch = createCompChannel(ctx) as bigint | null;
+      if (ch) {
+        // ibv_get_cq_event reads the fd: non-blocking, it returns EAGAIN instead of stalling the event loop.
+        const fd = koffi.decode(ch, COMP_CHANNEL_FD, 'int') as number;
+        fcntl(fd, 4 /* F_SETFL */, 'int', (fcntl(fd, 3 /* F_GETFL */, 'int', 0) as number) | 0o4000 /* O_NONBLOCK */);
+      }
+      return ch;
+    },
+    destroyCompChannel: (ch) => destroyCompChannel(ch) as number,
+    compChannelFd: (ch) => koffi.decode(ch, COMP_CHANNEL_FD, 'int') as number,
+    getCqEvent: (ch) => ((getCqEvent(ch, cqOut, ctxOut) as number) === 0 ? cqOut[0] : null),
+    ackCqEvents: (cq, n) => void ackCqEvents(cq, n),
     mmap: (length) => {
       const p = mmap(null, length, 3 /* PROT_READ|WRITE */, 0x22 /* MAP_PRIVATE|ANONYMOUS */, -1, 0n) as bigint;
       if (p === -1n || p === 0xffff_ffff_ffff_ffffn) throw new TransportError(`RDMA: mmap of ${length} bytes failed`, 'ENOMEM');
@@ -166,21 +202,28 @@ function load(): Verbs | Error {
 }
 
 const opsCache = new Map<bigint, ContextOps>();
+/** The function types of the ops-table entries, declared once (koffi type names are global). */
+let protos: Record<'post' | 'poll' | 'notify', ReturnType<Koffi['proto']>> | undefined;
 
 /** The data-path calls of device context `ctx` (an `ibv_context *`), read from its ops table once. */
 export function contextOps(ctx: bigint): ContextOps {
   const cached = opsCache.get(ctx);
   if (cached) return cached;
   const { koffi } = verbs();
-  const post = koffi.proto('int NvmekitIbvPost(void *qp, void *wr, void *bad)');
-  const poll = koffi.proto('int NvmekitIbvPoll(void *cq, int n, void *wc)');
+  const { post, poll, notify } = (protos ??= {
+    post: koffi.proto('int NvmekitIbvPost(void *qp, void *wr, void *bad)'),
+    poll: koffi.proto('int NvmekitIbvPoll(void *cq, int n, void *wc)'),
+    notify: koffi.proto('int NvmekitIbvNotify(void *cq, int solicited_only)'),
+  });
   const sendFn = koffi.decode(ctx, ContextOffset.POST_SEND, 'void *') as bigint;
   const recvFn = koffi.decode(ctx, ContextOffset.POST_RECV, 'void *') as bigint;
   const pollFn = koffi.decode(ctx, ContextOffset.POLL_CQ, 'void *') as bigint;
+  const notifyFn = koffi.decode(ctx, ContextOffset.REQ_NOTIFY_CQ, 'void *') as bigint;
   const ops: ContextOps = {
     postSend: (qp, wr, bad) => koffi.call(sendFn, post, qp, wr, bad) as number,
     postRecv: (qp, wr, bad) => koffi.call(recvFn, post, qp, wr, bad) as number,
     pollCq: (cq, n, wc) => koffi.call(pollFn, poll, cq, n, wc) as number,
+    reqNotifyCq: (cq, solicitedOnly) => koffi.call(notifyFn, notify, cq, solicitedOnly) as number,
   };
   opsCache.set(ctx, ops);
   return ops;

@@ -172,7 +172,10 @@ export class RdmaCmRejectError extends ProtocolError {
 
   constructor(sts: number, detail: string) {
     const info = RDMA_CM_STATUS_INFO[sts];
-    super(info?.field ?? 'sts', sts, `${info?.text ?? 'unknown NVMe/RDMA reject status'}: ${detail}`);
+    const text = info?.text ?? 'unknown NVMe/RDMA reject status';
+    super(info?.field ?? 'sts', sts, `${text}: ${detail}`);
     this.sts = sts;
+    // `field=value` would print the status as if it were the field's value (`recfmt=2` for RECFMT 1).
+    this.message = `NVMe/RDMA reject STS ${sts} (${text}, field ${info?.field ?? 'unknown'}): ${detail}`;
   }
 }

@@ -96,7 +96,7 @@ describe('nvmf transport and subsystems', () => {
 
   it.each([
     [{}, -32602, 'trtype: missing required parameter'],
-    [{ trtype: 'RDMA' }, -32602, 'trtype: expected TCP (the only transport here), got RDMA'],
+    [{ trtype: 'RDMA', max_queue_depth: 8192 }, -32602, 'max_queue_depth: expected an integer from 2 to 4096, got 8192'],
     [{ trtype: 'TCP', max_queue_depth: 1 }, -32602, 'max_queue_depth: expected an integer from 2 to 65536, got 1'],
     [{ trtype: 'TCP', max_io_size: 5000 }, -32602, 'max_io_size: expected a power of two, got 5000'],
     [{ trtype: 'TCP', max_io_qpairs_per_ctrlr: 4 }, -32602, 'max_io_qpairs_per_ctrlr: expected 127'],
@@ -195,7 +195,7 @@ describe('nvmf transport and subsystems', () => {
       'listen_address.trsvcid: missing required parameter',
     );
     expect((await rpcError('nvmf_subsystem_add_listener', { nqn: NQN, listen_address: { ...LOOPBACK, trtype: 'FC' } })).message).toContain('listen_address.trtype: expected one of TCP, RDMA');
-    expect((await rpcError('nvmf_subsystem_add_listener', { nqn: NQN, listen_address: { ...LOOPBACK, trtype: 'RDMA' } })).message).toContain('expected TCP');
+    expect((await rpcError('nvmf_subsystem_add_listener', { nqn: NQN, listen_address: { ...LOOPBACK, trtype: 'RDMA' } })).message).toContain('Unable to find RDMA transport');
     expect((await rpcError('nvmf_subsystem_add_listener', { nqn: NQN, listen_address: LOOPBACK, secure_channel: true })).message).toContain('secure_channel: expected false');
     expect((await rpcError('nvmf_subsystem_remove_listener', { nqn: NQN, listen_address: { ...l!.address, trsvcid: '1' } })).message).toContain('listen_address: nqn.2016-06.io.nvmekit:cnode7 has no listener');
     const busy = createServer();

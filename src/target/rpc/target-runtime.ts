@@ -1,6 +1,6 @@
 /**
  * The running target as the RPC methods see it: the core (subsystems), the
- * TCP transport once `nvmf_create_transport` made it, the listen ports every
+ * TCP and RDMA transports once `nvmf_create_transport` made them, the listen ports every
  * subsystem shares, and the framework state `--wait-for-rpc` holds back.
  * Listen ports are opened by the first subsystem listener on an address and
  * closed with the last, as SPDK's transport counts its listeners.
@@ -11,6 +11,7 @@ import type { Subsystem } from '../subsystem.js';
 import type { LogLevel } from '../target-context.js';
 import type { NvmfTarget } from '../target.js';
 import { TcpListener, type TcpTransportOptions } from '../transport/tcp/index.js';
+import { RdmaListener, type RdmaTransportOptions } from '../transport/rdma/index.js';
 import type { BdevRegistry } from '../bdev/bdev-registry.js';
 import { RpcErrno, RpcError, invalidParams } from './rpc-errors.js';
 
@@ -32,6 +33,8 @@ export class TargetRuntime {
   readonly log: (level: LogLevel, msg: string) => void;
   /** The TCP transport; null until `nvmf_create_transport`. */
   private tcpListener: TcpListener | null = null;
+  /** The RDMA transport; null until `nvmf_create_transport -t RDMA`. */
+  private rdmaListener: RdmaListener | null = null;
   private frameworkState: FrameworkState;
   private readonly onStartInit: () => Promise<void>;
   private readonly initWaiters: (() => void)[] = [];
@@ -52,6 +55,10 @@ export class TargetRuntime {
 
   get tcp(): TcpListener | null {
     return this.tcpListener;
+  }
+
+  get rdma(): RdmaListener | null {
+    return this.rdmaListener;
   }
 
   /**
@@ -78,6 +85,16 @@ export class TargetRuntime {
     if (this.tcpListener) throw new RpcError(RpcErrno.EEXIST, "Transport type 'TCP' already exists");
     this.tcpListener = new TcpListener(this.target, { ...opts, log: this.log });
     return this.tcpListener;
+  }
+
+  /**
+   * Creates the RDMA transport (loads libibverbs and librdmacm).
+   * @throws RpcError -EEXIST when it exists; ConfigError for a bad option; TransportError when the libraries or an RDMA device are missing
+   */
+  createRdmaTransport(opts: Partial<RdmaTransportOptions>): RdmaListener {
+    if (this.rdmaListener) throw new RpcError(RpcErrno.EEXIST, "Transport type 'RDMA' already exists");
+    this.rdmaListener = new RdmaListener(this.target, { ...opts, maxQid: this.target.settings.maxIoQueuesPerController, log: this.log });
+    return this.rdmaListener;
   }
 
   /**
@@ -111,19 +128,28 @@ export class TargetRuntime {
   /** Stops every port and connection and ends every association. */
   async close(): Promise<void> {
     await this.tcpListener?.close();
+    await this.rdmaListener?.close();
     this.target.close();
   }
 
-  private requireTransport(addr: ListenerAddress): TcpListener {
-    if (addr.trtype !== 'TCP') throw invalidParams('listen_address.trtype', `expected TCP (the only transport here), got ${addr.trtype}`);
-    if (!this.tcpListener) {
-      throw new RpcError(RpcErrno.EINVAL, 'Unable to find TCP transport. The transport must be created first (nvmf_create_transport -t TCP)');
+  /** The transport that serves `addr.trtype`. */
+  private transportOf(addr: ListenerAddress): TcpListener | RdmaListener | null {
+    return addr.trtype === 'RDMA' ? this.rdmaListener : this.tcpListener;
+  }
+
+  private requireTransport(addr: ListenerAddress): TcpListener | RdmaListener {
+    const transport = this.transportOf(addr);
+    if (!transport) {
+      throw new RpcError(
+        RpcErrno.EINVAL,
+        `Unable to find ${addr.trtype} transport. The transport must be created first (nvmf_create_transport -t ${addr.trtype})`,
+      );
     }
-    return this.tcpListener;
+    return transport;
   }
 
   private async closeUnusedPort(addr: ListenerAddress): Promise<void> {
     for (const s of this.target.subsystems.values()) if (s.listeners.some((l) => sameListener(l, addr))) return;
-    await this.tcpListener?.stopListening(addr);
+    await this.transportOf(addr)?.stopListening(addr);
   }
 }

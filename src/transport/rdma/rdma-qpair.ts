@@ -15,13 +15,18 @@
  * a second SGE on the SEND) when they fit IOCCSZ; everything else is a
  * Keyed Data Block (SGL 0x40) naming the bounce buffer's address and rkey.
  *
- * Progress: this is a polled transport. `processCompletions` polls the CQ,
- * and because the driver's queue pairs on fabrics do not poll for us, the
- * queue pair drives itself: a `setImmediate` loop runs while commands that
- * complete soon are outstanding, and a slow unref'd timer while only an
- * Asynchronous Event Request is (it may stay outstanding for hours and must
- * not spin a core). Completion-channel (event) mode is not implemented: the
- * channel's fd would need a libuv poll handle, which koffi does not offer.
+ * Progress, poll mode (I/O queues by default, as SPDK's perf): `processCompletions`
+ * polls the CQ, and because the driver's queue pairs on fabrics do not poll
+ * for us, the queue pair drives itself: a `setImmediate` loop runs while
+ * commands that complete soon are outstanding, and a slow unref'd timer while
+ * only an Asynchronous Event Request is (it may stay outstanding for hours
+ * and must not spin a core).
+ *
+ * Event mode (the admin queue, and I/O queues opened with `interrupts`, e.g.
+ * `nvme-perf -E`): the CQ is created on the device's completion channel, whose
+ * fd libuv watches (`native/completion-channel.ts`, shared with the target);
+ * polls run while they find work, then the CQ is armed and nothing runs until
+ * a completion raises the next event. An idle host costs no CPU.
  *
  * Hot path: no allocation per command: the send WR and its SGEs live in one
  * native scratch area rewritten in place, CQEs are kept per slot.
@@ -56,6 +61,7 @@ import {
   type ContextOps,
 } from '../../native/verbs.js';
 import { CmEventType, CmIdOffset, CONN_PARAM_SIZE, ConnParamOffset, rdmacm, type CmEvent } from '../../native/rdmacm.js';
+import { CqProgress, releaseSharedChannel, sharedCompletionChannel, type CompletionChannel } from '../../native/completion-channel.js';
 import { RdmaCommandSlots, RESPONDED_COMPLETE } from './command-slots.js';
 import { expectCmEvent, waitCmEvent } from './cm-connect.js';
 
@@ -106,6 +112,8 @@ export class RdmaQpair implements TransportQpair {
   readonly maxTransferSize = RDMA_MAX_TRANSFER_SIZE;
   /** The controller's receive queue size from the accept (CRQSIZE). */
   crqsize = 0;
+  /** Completions come through the completion channel (event mode) rather than polls. */
+  readonly eventMode: boolean;
 
   private readonly where: string;
   private readonly slots: RdmaCommandSlots;
@@ -120,6 +128,12 @@ export class RdmaQpair implements TransportQpair {
   private idleTimer: NodeJS.Timeout | null = null;
   /** Inside `processCompletions`. */
   private polling = false;
+  /** Work completions the last `reap` took (event mode: whether to poll again before arming). */
+  private lastReaped = 0;
+  private progress: CqProgress | null = null;
+  private compChannel: CompletionChannel | null = null;
+  /** The `ibv_context *` of the device (for the shared completion channel). */
+  private ctx = 0n;
   /** ESTABLISHED was seen: `close` disconnects. */
   private established = false;
 
@@ -164,6 +178,7 @@ export class RdmaQpair implements TransportQpair {
     // Linux's host sends in-capsule data only on I/O queues; the admin queue uses keyed SGLs throughout.
     this.inCapsuleDataSize = opts.qid === 0 ? 0 : Math.min(opts.inCapsuleDataSize ?? 0, RDMA_MAX_TRANSFER_SIZE);
     this.where = `NVMe/RDMA qid ${opts.qid} to ${endpoint.label}`;
+    this.eventMode = opts.qid === 0 || opts.interrupts === true;
     this.slots = new RdmaCommandSlots(opts.qsize, opts.qsize);
     this.longLived = new Uint8Array(this.slots.size);
   }
@@ -185,11 +200,12 @@ export class RdmaQpair implements TransportQpair {
     if (cm.resolveRoute(this.id, timeout) !== 0) throw this.resolveError('rdma_resolve_route');
     await wait(CmEventType.ROUTE_RESOLVED, 'ROUTE_RESOLVED');
 
-    const ctx = v.koffi.decode(this.id, CmIdOffset.VERBS, 'void *') as bigint;
+    const ctx = (this.ctx = v.koffi.decode(this.id, CmIdOffset.VERBS, 'void *') as bigint);
     this.ops = contextOps(ctx);
     this.pd = v.allocPd(ctx);
     if (!this.pd) throw new TransportError(`${this.where}: ibv_alloc_pd failed: ${v.errnoName()}`, v.errnoName());
-    this.cq = v.createCq(ctx, 2 * this.qsize, null, null, 0);
+    if (this.eventMode) this.compChannel = sharedCompletionChannel(ctx);
+    this.cq = v.createCq(ctx, 2 * this.qsize, null, this.compChannel?.channel ?? null, 0);
     if (!this.cq) throw new TransportError(`${this.where}: ibv_create_cq failed: ${v.errnoName()}`, v.errnoName());
     const attr = Buffer.alloc(QP_INIT_ATTR_SIZE);
     attr.writeBigUInt64LE(this.cq, QpInitAttrOffset.SEND_CQ);
@@ -237,6 +253,12 @@ export class RdmaQpair implements TransportQpair {
     this.established = true;
     if (established.privateData.length > 0) this.crqsize = decodeRdmaCmAccept(established.privateData).crqsize;
     this.state = State.READY;
+    if (this.compChannel !== null) {
+      this.progress = new CqProgress(this.ops, this.cq, this.pollOnEvent);
+      this.compChannel.add(this.cq, this.progress.onEvent);
+      // Arms the CQ (after a first poll): from here on the channel says when to look.
+      this.progress.kick();
+    }
   }
 
   /** A failed address or route resolution; ENODEV means no RDMA device sits behind the address (e.g. loopback). */
@@ -324,7 +346,8 @@ export class RdmaQpair implements TransportQpair {
       this.fail(new TransportError(`${this.where}: ibv_post_send failed (${rc}) for cid ${cid}`, 'EIO'));
       return;
     }
-    this.schedulePoll();
+    // Event mode: the armed CQ raises an event for the completions of this command.
+    if (this.progress === null) this.schedulePoll();
   }
 
   /**
@@ -351,6 +374,7 @@ export class RdmaQpair implements TransportQpair {
     const limit = maxCompletions > 0 ? maxCompletions : this.qsize;
     let reaped = 0;
     let delivered = 0;
+    this.lastReaped = 0;
     for (;;) {
       const n = this.ops.pollCq(this.cq!, WC_BATCH, wcAddr);
       if (n < 0) {
@@ -373,6 +397,7 @@ export class RdmaQpair implements TransportQpair {
         if (this.state !== State.READY) return delivered;
       }
       reaped += n;
+      this.lastReaped = reaped;
       if (n < WC_BATCH || delivered >= limit || reaped >= 2 * this.qsize) return delivered;
     }
   }
@@ -384,6 +409,7 @@ export class RdmaQpair implements TransportQpair {
     if (this.pollImmediate !== null) clearImmediate(this.pollImmediate);
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.pollImmediate = this.idleTimer = null;
+    this.progress?.stop();
     if (this.established && rdmacm().disconnect(this.id!) === 0) {
       const deadline = Date.now() + DISCONNECT_WAIT_MS;
       for (;;) {
@@ -453,6 +479,12 @@ export class RdmaQpair implements TransportQpair {
     else this.idleTimer = setTimeout(this.pollTick, IDLE_POLL_MS).unref();
   }
 
+  /** Event mode: the channel fired (or the last poll found work); @returns the work completions reaped. */
+  private readonly pollOnEvent = (): number => {
+    this.processCompletions(0);
+    return this.state === State.READY ? this.lastReaped : 0;
+  };
+
   private readonly pollTick = (): void => {
     this.pollImmediate = null;
     this.idleTimer = null;
@@ -491,8 +523,14 @@ export class RdmaQpair implements TransportQpair {
   private teardown(): void {
     const cm = rdmacm();
     const v = verbs();
+    this.progress?.stop();
     if (this.qp !== null) cm.destroyQp(this.id!);
-    if (this.cq !== null) v.destroyCq(this.cq);
+    if (this.cq !== null) {
+      this.compChannel?.remove(this.cq);
+      v.destroyCq(this.cq);
+    }
+    if (this.compChannel !== null) releaseSharedChannel(this.ctx);
+    this.compChannel = null;
     this.ctrlMem?.release();
     this.dataMem?.release();
     this.scratch?.release();

@@ -78,7 +78,7 @@ describe('reject private data', () => {
   it('names the refused field and the status in the error', () => {
     const e = new RdmaCmRejectError(RdmaCmStatus.INVALID_HRQSIZE, 'qid 0');
     expect(e.field).toBe('hrqsize');
-    expect(e.message).toMatch(/hrqsize=5 .*host receive queue size: qid 0/);
-    expect(new RdmaCmRejectError(0x42, 'x').message).toMatch(/^sts=66 .*unknown/);
+    expect(e.message).toBe('NVMe/RDMA reject STS 5 (invalid host receive queue size, field hrqsize): qid 0');
+    expect(new RdmaCmRejectError(0x42, 'x').message).toMatch(/^NVMe\/RDMA reject STS 66 \(unknown NVMe\/RDMA reject status, field unknown\)/);
   });
 });

@@ -6,7 +6,7 @@
 import { MAX_CNTLID, MIN_CNTLID, type Subsystem } from '../../subsystem.js';
 import type { ConfigEntry } from '../config.js';
 import type { TargetRuntime } from '../target-runtime.js';
-import { addressJson, transportJson } from './nvmf.js';
+import { addressJson, transportJson, transportsOf } from './nvmf.js';
 
 function listenerEntries(s: Subsystem): ConfigEntry[] {
   return s.listeners.map((l) => ({ method: 'nvmf_subsystem_add_listener', params: { nqn: s.nqn, listen_address: addressJson(l) } }));
@@ -46,7 +46,7 @@ function subsystemEntries(s: Subsystem): ConfigEntry[] {
 
 export function nvmfConfigEntries(rt: TargetRuntime): ConfigEntry[] {
   const out: ConfigEntry[] = [];
-  if (rt.tcp) out.push({ method: 'nvmf_create_transport', params: transportJson(rt, rt.tcp.options) });
+  for (const [trtype, opts] of transportsOf(rt)) out.push({ method: 'nvmf_create_transport', params: transportJson(rt, trtype, opts) });
   out.push(...listenerEntries(rt.target.discoverySubsystem));
   for (const s of rt.target.subsystems.values()) if (s.subtype === 'nvme') out.push(...subsystemEntries(s));
   return out;

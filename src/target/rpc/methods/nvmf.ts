@@ -4,7 +4,7 @@
  * parameter names, defaults and result shapes.
  */
 import { isIP } from 'node:net';
-import { TransportError } from '../../../spec/errors.js';
+import { ConfigError, TransportError } from '../../../spec/errors.js';
 import { DISCOVERY_NQN } from '../../../spec/fabrics.js';
 import type { Controller } from '../../controller.js';
 import type { ListenerAddress } from '../../listener.js';
@@ -12,7 +12,8 @@ import { MAX_CNTLID, MIN_CNTLID, type Subsystem } from '../../subsystem.js';
 import { nqnProblem } from '../../nqn.js';
 import type { NvmfQueuePair } from '../../queue-pair.js';
 import { TCP_TRANSPORT_OPTIONS, type TcpTransportOptions } from '../../transport/tcp/index.js';
-import { invalidParams } from '../rpc-errors.js';
+import { RDMA_TRANSPORT_OPTIONS, type RdmaTransportOptions } from '../../transport/rdma/index.js';
+import { invalidParams, RpcError, RpcErrorCode } from '../rpc-errors.js';
 import { method, type RpcMethod } from '../rpc-method.js';
 import type { MethodSchema, ParamSpec } from '../rpc-schema.js';
 import type { TargetRuntime } from '../target-runtime.js';
@@ -62,29 +63,77 @@ function nvmSubsystemOf(rt: TargetRuntime, nqn: string): Subsystem {
   return s;
 }
 
-/** The `nvmf_create_transport` parameters after decoding: SPDK names, TCP options among them. */
+/** The `nvmf_create_transport` parameters after decoding: SPDK names, the options of both transports among them. */
 type TransportParams = { trtype: 'TCP' | 'RDMA'; max_io_qpairs_per_ctrlr?: number } & Record<string, number | boolean | string | undefined>;
+
+/** One option as a transport's table describes it (the TCP and RDMA tables share this shape). */
+interface TransportOption {
+  readonly key: string;
+  readonly rpcName: string;
+  readonly unit: 'bytes' | 'entries' | 'flag';
+  readonly min?: number;
+  readonly max?: number;
+  readonly check?: (value: number) => string | null;
+}
+
+/** Each transport type's option table; `nvmf_create_transport` passes a transport only the options its table has (SPDK decodes them relaxed too). */
+const OPTIONS_OF: Readonly<Record<'TCP' | 'RDMA', readonly TransportOption[]>> = {
+  TCP: TCP_TRANSPORT_OPTIONS,
+  RDMA: RDMA_TRANSPORT_OPTIONS,
+};
+
+/**
+ * The schema entry of every option name either transport has, TCP's bounds
+ * where both have the name (the later entry wins); the RDMA transport checks
+ * its own bounds again when it is created.
+ */
+const OPTION_PARAMS: ParamSpec[] = [...new Map([...RDMA_TRANSPORT_OPTIONS, ...TCP_TRANSPORT_OPTIONS].map((o) => [o.rpcName, o as TransportOption])).values()].map(
+  (o): ParamSpec => (o.unit === 'flag' ? { name: o.rpcName, type: 'boolean' } : { name: o.rpcName, type: 'integer', min: o.min, max: o.max, check: o.check }),
+);
+const OPTION_NAMES = new Set(OPTION_PARAMS.map((p) => p.name));
 
 const TRANSPORT_SCHEMA: MethodSchema = [
   { name: 'trtype', type: 'string', required: true, values: ['TCP', 'RDMA'] },
   TGT_NAME,
   { name: 'max_io_qpairs_per_ctrlr', type: 'integer', min: 1, max: 0xfffe },
-  ...TCP_TRANSPORT_OPTIONS.map(
-    (o): ParamSpec => (o.unit === 'flag' ? { name: o.rpcName, type: 'boolean' } : { name: o.rpcName, type: 'integer', min: o.min, max: o.max, check: o.check }),
-  ),
-  ...['io_unit_size', 'iobuf_small_cache_size', 'iobuf_large_cache_size', 'sock_priority', 'abort_timeout_sec', 'ack_timeout', 'data_wr_pool_size', 'kas', 'min_kato', 'num_shared_buffers', 'buf_cache_size', 'control_msg_num'].map(
-    (name): ParamSpec => ({ name, type: 'integer', ignored: true }),
-  ),
-  ...['dif_insert_or_strip', 'zcopy', 'disable_command_passthru'].map((name): ParamSpec => ({ name, type: 'boolean', ignored: true })),
+  ...OPTION_PARAMS,
+  ...[
+    'io_unit_size',
+    'iobuf_small_cache_size',
+    'iobuf_large_cache_size',
+    'sock_priority',
+    'abort_timeout_sec',
+    'ack_timeout',
+    'data_wr_pool_size',
+    'kas',
+    'min_kato',
+    'num_shared_buffers',
+    'buf_cache_size',
+    'control_msg_num',
+    'max_srq_depth',
+    'num_cqe',
+  ]
+    .filter((name) => !OPTION_NAMES.has(name))
+    .map((name): ParamSpec => ({ name, type: 'integer', ignored: true })),
+  ...['dif_insert_or_strip', 'zcopy', 'disable_command_passthru', 'no_srq', 'no_wr_batching'].map((name): ParamSpec => ({ name, type: 'boolean', ignored: true })),
 ];
 
 /** The transport as `nvmf_get_transports` and `save_config` show it, SPDK's key order. */
-export function transportJson(rt: TargetRuntime, opts: TcpTransportOptions): Record<string, unknown> {
-  const out: Record<string, unknown> = { trtype: 'TCP' };
-  for (const o of TCP_TRANSPORT_OPTIONS) {
-    out[o.rpcName] = opts[o.key];
+export function transportJson(rt: TargetRuntime, trtype: 'TCP' | 'RDMA', opts: TcpTransportOptions | RdmaTransportOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = { trtype };
+  const values = opts as unknown as Record<string, unknown>;
+  for (const o of OPTIONS_OF[trtype]) {
+    out[o.rpcName] = values[o.key];
     if (o.rpcName === 'max_queue_depth') out.max_io_qpairs_per_ctrlr = rt.target.settings.maxIoQueuesPerController;
   }
+  return out;
+}
+
+/** The transports that exist, TCP first, as `[trtype, options]`. */
+export function transportsOf(rt: TargetRuntime): ['TCP' | 'RDMA', TcpTransportOptions | RdmaTransportOptions][] {
+  const out: ['TCP' | 'RDMA', TcpTransportOptions | RdmaTransportOptions][] = [];
+  if (rt.tcp) out.push(['TCP', rt.tcp.options]);
+  if (rt.rdma) out.push(['RDMA', rt.rdma.options]);
   return out;
 }
 
@@ -157,15 +206,24 @@ export const NVMF_METHODS: readonly RpcMethod[] = [
     name: 'nvmf_create_transport',
     params: TRANSPORT_SCHEMA,
     handler: (p, rt) => {
-      if (p.trtype !== 'TCP') throw invalidParams('trtype', `expected TCP (the only transport here), got ${p.trtype}`);
       const max = p.max_io_qpairs_per_ctrlr;
       const have = rt.target.settings.maxIoQueuesPerController;
       if (max !== undefined && max !== have) {
         throw invalidParams('max_io_qpairs_per_ctrlr', `expected ${have}, as the target was started with (nvme-target --max-io-qpairs-per-ctrlr), got ${max}`);
       }
+      const table = OPTIONS_OF[p.trtype];
       const opts: Record<string, unknown> = {};
-      for (const o of TCP_TRANSPORT_OPTIONS) if (p[o.rpcName] !== undefined) opts[o.key] = p[o.rpcName];
-      rt.createTcpTransport(opts as Partial<TcpTransportOptions>);
+      for (const o of table) if (p[o.rpcName] !== undefined) opts[o.key] = p[o.rpcName];
+      try {
+        if (p.trtype === 'RDMA') rt.createRdmaTransport(opts as Partial<RdmaTransportOptions>);
+        else rt.createTcpTransport(opts as Partial<TcpTransportOptions>);
+      } catch (err) {
+        // Name the parameter as the caller wrote it; say why a transport could not start (no libraries, no device).
+        const option = err instanceof ConfigError ? table.find((o) => o.key === err.key) : undefined;
+        if (option !== undefined) throw invalidParams(option.rpcName, (err as Error).message.slice(option.key.length + 2));
+        if (err instanceof TransportError) throw new RpcError(RpcErrorCode.INVALID_PARAMS, `Transport type '${p.trtype}' create failed: ${err.message}`);
+        throw err;
+      }
       return true;
     },
   }),
@@ -173,8 +231,9 @@ export const NVMF_METHODS: readonly RpcMethod[] = [
     name: 'nvmf_get_transports',
     params: [{ name: 'trtype', type: 'string', values: ['TCP', 'RDMA'] }, TGT_NAME],
     handler: (p, rt) => {
-      if (p.trtype !== undefined && p.trtype !== 'TCP') throw invalidParams('trtype', `no ${p.trtype} transport`);
-      return rt.tcp ? [transportJson(rt, rt.tcp.options)] : [];
+      const all = transportsOf(rt).filter(([trtype]) => p.trtype === undefined || trtype === p.trtype);
+      if (p.trtype !== undefined && all.length === 0) throw invalidParams('trtype', `no ${p.trtype} transport`);
+      return all.map(([trtype, opts]) => transportJson(rt, trtype, opts));
     },
   }),
   method<{ nqn: string; serial_number?: string; model_number?: string; allow_any_host: boolean; max_namespaces?: number }>({
@@ -348,7 +407,10 @@ export const NVMF_METHODS: readonly RpcMethod[] = [
             current_admin_qpairs: ctrls.length,
             current_io_qpairs: ctrls.reduce((n, c) => n + c.ioQueueCount, 0),
             completed_nvme_io: completed,
-            transports: rt.tcp ? [{ trtype: 'TCP', connections: rt.tcp.connectionCount }] : [],
+            transports: [
+              ...(rt.tcp ? [{ trtype: 'TCP', connections: rt.tcp.connectionCount }] : []),
+              ...(rt.rdma ? [{ trtype: 'RDMA', connections: rt.rdma.connectionCount }] : []),
+            ],
           },
         ],
       };

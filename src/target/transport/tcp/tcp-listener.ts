@@ -16,7 +16,7 @@ import { sameListener, type ListenerAddress } from '../../listener.js';
 import type { LogLevel } from '../../target-context.js';
 import type { TargetConnectionInfo, TargetCore } from '../transport.js';
 import { DataBufferPool } from './data-buffer-pool.js';
-import { formatListenUrl, parseListenUrl } from './listen-address.js';
+import { formatListenUrl, parseListenUrl } from '../listen-address.js';
 import { resolveTcpTransportOptions, type TcpTransportOptions } from './options.js';
 import { ADMIN_IN_CAPSULE_DATA_SIZE, TcpConnection, type ConnectionContext } from './tcp-connection.js';
 
@@ -75,7 +75,8 @@ export class TcpListener {
   async listen(addr: ListenerAddress | string): Promise<ListenerAddress> {
     if (this.closing) throw new TransportError('the TCP listener is closed');
     const want = typeof addr === 'string' ? parseListenUrl(addr) : addr;
-    const server = createServer({ noDelay: true });
+    // Paused: each connection moves into a socket reading into its own buffer (TcpConnection).
+    const server = createServer({ noDelay: true, pauseOnConnect: true });
     await new Promise<void>((resolve, reject) => {
       const failed = (err: NodeJS.ErrnoException): void => {
         reject(new TransportError(`cannot listen on ${formatListenUrl(want)}: ${err.message}`, err.code, { cause: err }));
@@ -150,7 +151,14 @@ export class TcpListener {
       maxQueueDepth: opts.maxQueueDepth,
       maxAdminQueueDepth: opts.maxAqDepth,
     };
-    const conn = new TcpConnection(socket, this.ctx, info);
+    let conn: TcpConnection;
+    try {
+      conn = new TcpConnection(socket, this.ctx, info);
+    } catch (err) {
+      this.ctx.log('warn', `tcp ${info.peerAddress}:${info.peerPort}: not served: ${err instanceof Error ? err.message : String(err)}`);
+      socket.destroy();
+      return;
+    }
     this.connections.add(conn);
     this.ctx.log('info', `tcp ${conn.name}: connected`);
     void conn.closed.then(() => this.connections.delete(conn));
