@@ -1,27 +1,18 @@
 /**
- * `--verify` block contents. Every logical block a verifying run writes holds a
- * tag and a pattern, all little-endian 32-bit words:
+ * `--verify` block contents. Every logical block a verifying run writes starts
+ * with the verify header nvme-fio uses too (verify-header.ts: magic, method
+ * `derived`, byte offset, length, the run tag as seed, generation; not sealed),
+ * and the rest of the block holds 32-bit pattern words from an LCG seeded by
+ * (run tag, LBA, generation), so a read can tell a misdirected block (wrong
+ * offset), a lost write (older generation), another run's data (run tag), and
+ * any flipped bit (every byte is known; the checksum field stays zero).
  *
- * | offset | content                                                      |
- * |--------|--------------------------------------------------------------|
- * | 0      | magic `NVKT` (0x544b564e)                                    |
- * | 4      | generation: how many times this run has written the slot     |
- * | 8      | LBA, low 32 bits                                             |
- * | 12     | LBA, high 32 bits                                            |
- * | 16     | run tag, derived from the run's seed                         |
- * | 20..   | pattern words from an LCG seeded by (run tag, LBA, generation) |
- *
- * so a read can tell a misdirected block (wrong LBA), a lost write (older
- * generation), another run's data (run tag), and any flipped bit (every byte
- * is known). Each block's expected image is built as 32-bit words in a scratch
- * block, then copied or compared natively: about 1.5 µs per 4 KiB of 512-byte
- * blocks. The words are written in host order, so this needs a little-endian
- * host (x86-64, arm64).
+ * Each block's expected image is built in a scratch block, then copied or
+ * compared natively: about 1.5 µs per 4 KiB of 512-byte blocks. The words are
+ * written in host order, so this needs a little-endian host (x86-64, arm64).
  */
-import { endianness } from 'node:os';
+import { headerWords, VERIFY_HEADER_BYTES, VERIFY_MAGIC, VerifyField, verifyHeaderOffset, VerifyMethod, writeVerifyHeader } from './verify-header.js';
 
-const MAGIC = 0x544b564e;
-const HEADER_WORDS = 5;
 const TWO_32 = 4294967296;
 
 /** What a read found wrong, for the first bad block of an I/O. */
@@ -54,17 +45,18 @@ export class BlockTagger {
   private readonly words: Uint32Array;
 
   /**
-   * @param blockSize logical block data size in bytes (a multiple of 4, at least 32)
+   * @param blockSize logical block data size in bytes (a multiple of 4, larger than the 64-byte header)
    * @param runTag 32-bit value from the run's seed (`deriveSeed(seed, ...)`)
    */
   constructor(
     readonly blockSize: number,
     readonly runTag: number,
   ) {
-    if (blockSize % 4 !== 0 || blockSize < 32) throw new RangeError(`block size ${blockSize} is not a multiple of 4 of at least 32`);
-    if (endianness() !== 'LE') throw new Error('--verify block tags need a little-endian host');
+    if (blockSize % 4 !== 0 || blockSize <= VERIFY_HEADER_BYTES) {
+      throw new RangeError(`block size ${blockSize} is not a multiple of 4 larger than the ${VERIFY_HEADER_BYTES}-byte verify header`);
+    }
     this.image = Buffer.alloc(blockSize);
-    this.words = new Uint32Array(this.image.buffer, this.image.byteOffset, blockSize / 4);
+    this.words = headerWords(this.image);
   }
 
   /** Fills `nlb` blocks starting at LBA `lba` for a write of generation `generation` (≥ 1). */
@@ -93,17 +85,13 @@ export class BlockTagger {
 
   private buildImage(lba: number, generation: number): void {
     const w = this.words;
+    writeVerifyHeader(w, 0, VerifyMethod.derived, lba * this.blockSize, this.blockSize, this.runTag, generation);
     const lo = lba >>> 0;
     const hi = Math.floor(lba / TWO_32) >>> 0;
-    w[0] = MAGIC;
-    w[1] = generation;
-    w[2] = lo;
-    w[3] = hi;
-    w[4] = this.runTag;
     let s = this.runTag ^ Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca77) ^ Math.imul(generation, 0xc2b2ae3d);
     s = Math.imul(s ^ (s >>> 16), 0x7feb352d);
     s ^= s >>> 15;
-    for (let i = HEADER_WORDS; i < w.length; i++) {
+    for (let i = VERIFY_HEADER_BYTES / 4; i < w.length; i++) {
       s = (Math.imul(s, 1664525) + 1013904223) | 0;
       w[i] = s;
     }
@@ -114,12 +102,14 @@ export class BlockTagger {
     const img = this.image;
     const word = (b: Buffer, off: number): number => b.readUInt32LE(off);
     const magic = word(buf, at);
-    if (magic !== MAGIC) return this.mismatch(lba, 0, 'magic', MAGIC, magic);
-    const actualLba = word(buf, at + 12) * TWO_32 + word(buf, at + 8);
-    if (actualLba !== lba) return this.mismatch(lba, 8, 'lba', lba, actualLba);
-    if (word(buf, at + 16) !== word(img, 16)) return this.mismatch(lba, 16, 'run', word(img, 16), word(buf, at + 16));
-    if (word(buf, at + 4) !== word(img, 4)) return this.mismatch(lba, 4, 'generation', word(img, 4), word(buf, at + 4));
-    let off = HEADER_WORDS * 4;
+    if (magic !== VERIFY_MAGIC) return this.mismatch(lba, 0, 'magic', VERIFY_MAGIC, magic);
+    const actualLba = verifyHeaderOffset(buf, at) / this.blockSize;
+    if (actualLba !== lba) return this.mismatch(lba, VerifyField.offset, 'lba', lba, actualLba);
+    const seedAt = VerifyField.seed;
+    if (word(buf, at + seedAt) !== word(img, seedAt)) return this.mismatch(lba, seedAt, 'run', word(img, seedAt), word(buf, at + seedAt));
+    const genAt = VerifyField.generation;
+    if (word(buf, at + genAt) !== word(img, genAt)) return this.mismatch(lba, genAt, 'generation', word(img, genAt), word(buf, at + genAt));
+    let off = 4;
     while (word(buf, at + off) === word(img, off)) off += 4;
     return this.mismatch(lba, off, 'data', word(img, off), word(buf, at + off));
   }

@@ -24,6 +24,8 @@ import { IoDescriptor, WorkloadGenerator, type WorkloadConfig } from './workload
 export interface PerfQpair {
   read(nsid: number, lba: number, nlb: number, buf: Buffer, cb: IoCallback): void;
   write(nsid: number, lba: number, nlb: number, buf: Buffer, cb: IoCallback, flags?: number): void;
+  /** Dataset Management (deallocate) with ranges already encoded, 16 bytes each; nvme-fio's trims need it. */
+  dsm?(nsid: number, ranges: Buffer, cb: IoCallback): void;
   /** Reaps up to `max` completions (0 = no limit) on polled transports; event-driven ones return 0. */
   processCompletions(max: number): number;
 }

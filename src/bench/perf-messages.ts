@@ -13,9 +13,9 @@ import type { PinOutcome } from '../native/libc.js';
 import type { NsContextConfig, NsContextReport } from './ns-worker-context.js';
 import type { WorkerPolling, WorkerTiming } from './perf-worker-run.js';
 
-/** One (worker, namespace) context: its settings and the queue pairs to open for it. */
-export interface NsContextPlan {
-  config: NsContextConfig;
+/** One (worker, namespace) context (nvme-fio: one job clone): its settings and the queue pairs to open for it. */
+export interface NsContextPlan<C = NsContextConfig> {
+  config: C;
   /** `-P` active queue pairs first, then `-U` idle ones. */
   descriptors: QpairDescriptor[];
   /** How many of `descriptors` carry I/O (`-P`). */
@@ -23,10 +23,11 @@ export interface NsContextPlan {
 }
 
 /** A worker's `workerData`. */
-export interface PerfWorkerInit {
+export interface PerfWorkerInit<C = NsContextConfig> {
   lcore: number;
-  contexts: NsContextPlan[];
-  timing: WorkerTiming;
+  contexts: NsContextPlan<C>[];
+  /** `-a`/`-t`; null when each context keeps its own time (nvme-fio). */
+  timing: WorkerTiming | null;
   polling: WorkerPolling;
   /** `-T nvme`: every command and completion of this worker's queue pairs to stderr. */
   trace: boolean;
@@ -39,9 +40,9 @@ export interface PerfWorkerInit {
 
 export type MainToWorker = { type: 'start' } | { type: 'stop' };
 
-export type WorkerToMain =
+export type WorkerToMain<R = NsContextReport> =
   | { type: 'ready'; pin: PinOutcome }
   | { type: 'log'; line: string }
   | { type: 'fatal'; message: string }
   | { type: 'failed'; message: string; exitCode: number }
-  | { type: 'done'; elapsedUs: number; failure: string | null; reports: NsContextReport[] };
+  | { type: 'done'; elapsedUs: number; failure: string | null; reports: R[] };

@@ -9,9 +9,20 @@
  * so a completion is picked up without a thread wake-up, and polled
  * transports get `processCompletions(-C)` each turn (see {@link workerPolling}
  * for when a worker polls).
+ *
+ * The contexts are perf's {@link NsWorkerContext} by default; nvme-fio runs
+ * its job clones through the same loop with its own context factory and no
+ * worker-wide timing (each clone keeps its own start delay, ramp and runtime).
  */
 import { performance } from 'node:perf_hooks';
-import { NsWorkerContext, type NsContextConfig, type NsContextReport, type PerfQpair } from './ns-worker-context.js';
+import {
+  NsWorkerContext,
+  type NsContextConfig,
+  type NsContextHooks,
+  type NsContextReport,
+  type PerfQpair,
+  type ProgressCounter,
+} from './ns-worker-context.js';
 
 /** `-a` and `-t`. */
 export interface WorkerTiming {
@@ -70,23 +81,44 @@ export interface WorkerRunHooks {
   fatal(message: string): void;
 }
 
-export interface WorkerRunResult {
+export interface WorkerRunResult<R = NsContextReport> {
   /** Measured time: from the start (or the end of warm-up) to the moment submission stopped. */
   elapsedUs: number;
   /** The error that ended the run early, or null. */
   failure: string | null;
-  reports: NsContextReport[];
+  reports: R[];
 }
 
 /** One context's settings and the queue pairs it submits to. */
-export interface ContextSetup {
-  config: NsContextConfig;
+export interface ContextSetup<C = NsContextConfig> {
+  config: C;
   qpairs: readonly PerfQpair[];
 }
 
-export class PerfWorkerRun {
-  readonly contexts: NsWorkerContext[];
-  private readonly timing: WorkerTiming;
+/** What the run drives: perf's {@link NsWorkerContext}, or another closed loop with the same life cycle. */
+export interface WorkerContext<R> {
+  /** Submits the first I/Os (or arms its own start). */
+  start(): void;
+  /** Stops submitting; the context calls `hooks.idle` once nothing is in flight. */
+  drain(): void;
+  /** Forgets the statistics so far (the end of the worker-wide warm-up). */
+  resetStats(): void;
+  /** Reaps completions on polled queue pairs. */
+  poll(maxCompletions: number): number;
+  report(): R;
+}
+
+/** Builds one context of a worker. */
+export type ContextFactory<C, R> = (config: C, qpairs: readonly PerfQpair[], hooks: NsContextHooks, progress: ProgressCounter) => WorkerContext<R>;
+
+/** nvme-perf's contexts. */
+export const nsContextFactory: ContextFactory<NsContextConfig, NsContextReport> = (config, qpairs, hooks, progress) =>
+  new NsWorkerContext(config, qpairs, hooks, progress);
+
+export class PerfWorkerRun<C = NsContextConfig, R = NsContextReport> {
+  readonly contexts: WorkerContext<R>[];
+  /** null: the contexts end on their own (nvme-fio's per-job runtime). */
+  private readonly timing: WorkerTiming | null;
   private readonly polling: WorkerPolling;
   private readonly hooks: WorkerRunHooks;
   private readonly progress: WorkerProgress;
@@ -96,28 +128,39 @@ export class PerfWorkerRun {
   private idleCount = 0;
   private failure: string | null = null;
   private finished = false;
-  private resolve: ((r: WorkerRunResult) => void) | null = null;
+  private resolve: ((r: WorkerRunResult<R>) => void) | null = null;
   private lastPollMs = 0;
   private lastCompleted = 0;
 
-  constructor(setups: readonly ContextSetup[], timing: WorkerTiming, polling: WorkerPolling, hooks: WorkerRunHooks, progress?: WorkerProgress) {
+  /** @param factory builds each context; nvme-perf's {@link NsWorkerContext} when absent (then `C` and `R` are perf's) */
+  constructor(
+    setups: readonly ContextSetup<C>[],
+    timing: WorkerTiming | null,
+    polling: WorkerPolling,
+    hooks: WorkerRunHooks,
+    progress?: WorkerProgress,
+    factory?: ContextFactory<C, R>,
+  ) {
     this.timing = timing;
     this.polling = polling;
     this.hooks = hooks;
     this.progress = progress ?? { counts: new Float64Array(PROGRESS_CELLS), base: 0, monitorBusy: false };
     const contextHooks = { log: hooks.log, fatal: (m: string) => this.onFatal(m), idle: () => this.onIdle() };
     const counter = { counts: this.progress.counts, slot: this.progress.base };
-    this.contexts = setups.map((s) => new NsWorkerContext(s.config, s.qpairs, contextHooks, counter));
+    const make = factory ?? (nsContextFactory as unknown as ContextFactory<C, R>);
+    this.contexts = setups.map((s) => make(s.config, s.qpairs, contextHooks, counter));
   }
 
   /** Runs to the end; resolves once every context drained. */
-  run(): Promise<WorkerRunResult> {
+  run(): Promise<WorkerRunResult<R>> {
     return new Promise((resolve) => {
       this.resolve = resolve;
       this.startMs = performance.now();
       this.lastPollMs = this.startMs;
-      const { warmupSec, timeSec } = this.timing;
-      this.timer = setTimeout(warmupSec > 0 ? this.endWarmup : this.end, (warmupSec > 0 ? warmupSec : timeSec) * 1000);
+      if (this.timing !== null) {
+        const { warmupSec, timeSec } = this.timing;
+        this.timer = setTimeout(warmupSec > 0 ? this.endWarmup : this.end, (warmupSec > 0 ? warmupSec : timeSec) * 1000);
+      }
       for (const ctx of this.contexts) ctx.start();
       if (this.polling.enabled && !this.finished) setImmediate(this.poll);
     });
@@ -131,7 +174,7 @@ export class PerfWorkerRun {
   private readonly endWarmup = (): void => {
     for (const ctx of this.contexts) ctx.resetStats();
     this.startMs = performance.now();
-    this.timer = setTimeout(this.end, this.timing.timeSec * 1000);
+    this.timer = setTimeout(this.end, this.timing!.timeSec * 1000);
   };
 
   private readonly end = (): void => {

@@ -11,7 +11,8 @@
  */
 import { InFlightSet } from './inflight-set.js';
 import { Xoshiro128 } from './prng.js';
-import { zipfRank, type ZipfDistribution } from './zipf.js';
+import { SlotPicker } from './slot-picker.js';
+import type { ZipfDistribution } from './zipf.js';
 
 /** Slots whose generations `--verify` tracks at most (16 M: 64 MiB of state; 64 GiB of 4 KiB I/O). */
 export const VERIFY_MAX_SLOTS = 1 << 24;
@@ -63,8 +64,7 @@ export class WorkloadGenerator {
   private readonly random: boolean;
   private readonly rwMixRead: number;
   private readonly nlb: number;
-  private readonly zipf: ZipfDistribution | null;
-  private cursor = 0;
+  private readonly picker: SlotPicker;
   private readonly inFlight: InFlightSet | null;
   /** Last generation written per slot (verify). */
   private readonly generations: Uint32Array | null;
@@ -73,16 +73,14 @@ export class WorkloadGenerator {
 
   constructor(cfg: WorkloadConfig) {
     if (!(cfg.slotCount >= 1)) throw new RangeError(`slotCount must be at least 1, got ${cfg.slotCount}`);
-    if (cfg.zipf && cfg.zipf.range !== cfg.slotCount) {
-      throw new RangeError(`zipf constants are for ${cfg.zipf.range} slots, the range has ${cfg.slotCount}`);
-    }
     this.rng = new Xoshiro128(cfg.seed);
+    const zipf = cfg.random ? (cfg.zipf ?? null) : null;
+    this.picker = new SlotPicker(cfg.slotCount, cfg.random ? 'random' : 'sequential', this.rng, zipf ? { kind: 'zipf', zipf } : null);
     this.first = cfg.firstSlot ?? 0;
     this.count = cfg.slotCount;
     this.random = cfg.random;
     this.rwMixRead = cfg.rwMixRead;
     this.nlb = cfg.ioSizeBlocks;
-    this.zipf = cfg.random ? (cfg.zipf ?? null) : null;
     if (cfg.verify) {
       if (cfg.slotCount > VERIFY_MAX_SLOTS) {
         throw new RangeError(`verify tracks at most ${VERIFY_MAX_SLOTS} slots, the range has ${cfg.slotCount} (see verifyRange)`);
@@ -148,11 +146,7 @@ export class WorkloadGenerator {
 
   /** A slot index within the range (0-based, before `firstSlot`). */
   private drawSlot(): number {
-    if (this.zipf) return zipfRank(this.zipf, this.rng.nextFloat());
-    if (this.random) return this.rng.nextBelow(this.count);
-    const slot = this.cursor;
-    this.cursor = slot + 1 === this.count ? 0 : slot + 1;
-    return slot;
+    return this.picker.next();
   }
 
   /** A slot not in flight; the caller has checked one exists. */

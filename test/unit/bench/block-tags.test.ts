@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BlockTagger } from '../../../src/bench/block-tags.js';
+import { readVerifyHeader, VERIFY_MAGIC, verifyHeaderSealed, VerifyMethod } from '../../../src/bench/verify-header.js';
 
 const BS = 512;
 const NLB = 8;
@@ -21,18 +22,19 @@ describe('BlockTagger', () => {
     expect(t4k.checkRead(stamped(t4k, 5, 9, 2), 5, 2, 9)).toBeNull();
   });
 
-  it('writes the documented header: magic, generation, LBA, run tag', () => {
-    const buf = stamped(tagger, 2 ** 32 + 5, 77, 1);
-    expect(buf.toString('latin1', 0, 4)).toBe('NVKT');
-    expect(buf.readUInt32LE(4)).toBe(77);
-    expect(buf.readUInt32LE(8)).toBe(5);
-    expect(buf.readUInt32LE(12)).toBe(1);
-    expect(buf.readUInt32LE(16)).toBe(0x1234abcd);
+  it('writes the shared verify header: magic, method, byte offset, length, run tag, generation (unsealed)', () => {
+    const lba = 2 ** 32 + 5;
+    const buf = stamped(tagger, lba, 77, 1);
+    expect(readVerifyHeader(buf, 0)).toEqual({ magic: VERIFY_MAGIC, method: VerifyMethod.derived, offset: lba * BS, length: BS, seed: 0x1234abcd, generation: 77 });
+    expect(buf.toString('latin1', 0, 4)).toBe('NVFV');
+    // Every byte of the block is compared, so no header crc is kept.
+    expect(buf.readUInt32LE(60)).toBe(0);
+    expect(verifyHeaderSealed(buf, 0)).toBe(false);
   });
 
   it('detects one flipped bit anywhere in any block, naming its LBA and offset', () => {
     for (const [block, byte, bit] of [
-      [0, 20, 0],
+      [0, 64, 0],
       [3, 300, 5],
       [7, 511, 7],
       [5, 100, 2],
@@ -51,11 +53,14 @@ describe('BlockTagger', () => {
 
   it('detects a flipped bit in the header', () => {
     const buf = stamped(tagger, 800, 3);
-    buf[2 * BS + 4] ^= 0x10;
+    buf[2 * BS + 24] ^= 0x10;
     expect(tagger.checkRead(buf, 800, NLB, 3)).toMatchObject({ lba: 802, kind: 'generation' });
     const buf2 = stamped(tagger, 800, 3);
-    buf2[BS + 17] ^= 0x01;
+    buf2[BS + 21] ^= 0x01;
     expect(tagger.checkRead(buf2, 800, NLB, 3)).toMatchObject({ lba: 801, kind: 'run' });
+    const buf3 = stamped(tagger, 800, 3);
+    buf3[BS + 60] ^= 0x01;
+    expect(tagger.checkRead(buf3, 800, NLB, 3)).toMatchObject({ lba: 801, kind: 'data', byteOffset: 60 });
   });
 
   it('detects data for another LBA (misdirected I/O)', () => {
@@ -83,6 +88,6 @@ describe('BlockTagger', () => {
 
   it('refuses block sizes it cannot lay out', () => {
     expect(() => new BlockTagger(510, 1)).toThrow(RangeError);
-    expect(() => new BlockTagger(16, 1)).toThrow(RangeError);
+    expect(() => new BlockTagger(64, 1)).toThrow(RangeError);
   });
 });
