@@ -1,7 +1,6 @@
 #!/bin/sh
 # The HTML reports render in a real browser (host side, no VM): headless Chromium opens an nvme-perf
-# --loopback report and an nvme-fio report (built from a FioRunRaw fixture by html-report-check.mjs until
-# nvme-fio's engine lands), the parsed DOM (--dump-dom) must hold all four charts with their titles, tick
+# --loopback report and an nvme-fio --report of a loopback job (reads and writes), the parsed DOM (--dump-dom) must hold all four charts with their titles, tick
 # labels and marks, and a screenshot (decoded in node: zlib + PNG filters) must not be blank and must
 # show each series' colour. The pages, DOM dumps and screenshots stay in test/lab/out/host/<this test>/.
 # lab-timeout: 240
@@ -24,7 +23,12 @@ perf_report() {
   tail -n 3 "$T/perf.txt"
   ls -l "$T/perf.html"
 }
-fio_report() { timeout 60 node "$CHECK" fio-report "$T/fio.html"; }
+fio_report() {
+  timeout 120 node dist/tools/nvme-fio.js --name=randrw-70 --filename=loopback --rw=randrw --rwmixread=70 \
+    --iodepth=16 --runtime=3 --time_based --report="$T/fio.html" > "$T/fio.txt" 2>&1 || { cat "$T/fio.txt"; return 1; }
+  grep -E '^ *(read|write):' "$T/fio.txt"
+  ls -l "$T/fio.html"
+}
 
 dom() {  # dom NAME: Chromium's parsed DOM of NAME.html holds every chart
   chrome --dump-dom "file://$T/$1.html" > "$T/$1.dom.html" || { fail "chromium --dump-dom exited $?"; return 1; }
@@ -42,7 +46,7 @@ must "nvmekit is built" need_file dist/src/report/html/html-report.js "npm run b
 must "chromium is installed" command -v chromium
 step "chromium version" chrome --version
 must "nvme-perf --loopback --report" perf_report
-must "nvme-fio report from a FioRunRaw fixture" fio_report
+must "nvme-fio --report of a 70/30 loopback job" fio_report
 step "chromium parses the perf report: all charts" dom perf
 step "chromium screenshot of the perf report" shot perf "$READ"
 step "chromium parses the fio report: all charts" dom fio

@@ -1,6 +1,4 @@
 // html-report-check.mjs -- the node side of 50-html-report-chromium.sh (a helper, not a test).
-//   fio-report OUT.html         render an nvme-fio report from a FioRunRaw fixture (two jobs, reads and writes)
-//                               through the built modules in dist/ (nvme-fio's engine is not there yet)
 //   dom DUMP.html KIND...       Chromium's --dump-dom output holds every chart KIND as an <svg> with its
 //                               <title> and marks (path.series or rect.bar), and nothing loads from outside
 //   png SHOT.png COLOR...       the screenshot decodes (zlib, PNG filters), is not one colour, and each
@@ -14,65 +12,6 @@ const REPO = new URL('../../../', import.meta.url);
 function fail(message) {
   console.log(`FAILED: ${message}`);
   process.exit(1);
-}
-
-/** A seeded generator (mulberry32): the fixture is the same on every run. */
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function fioReport(out) {
-  const dist = (p) => new URL(`dist/src/${p}`, REPO).href;
-  const { LatencyStats } = await import(dist('bench/latency-stats.js'));
-  const { FIO_DEFAULT_PERCENTILES } = await import(dist('fio/fio-job.js'));
-  const { fioReportData } = await import(dist('report/html/fio-report-data.js'));
-  const { renderHtmlReport } = await import(dist('report/html/html-report.js'));
-  const rnd = seeded(7);
-  const stats = (n, medianNs) => {
-    const s = new LatencyStats();
-    // Exponential around the median: a body and a tail, as real latencies have.
-    for (let i = 0; i < n; i++) s.record(medianNs * Math.exp(-Math.log(1 - rnd() * 0.9999) - Math.LN2), 4096);
-    return s.snapshot();
-  };
-  const direction = (n, medianNs, base) => {
-    const iopsSamples = Array.from({ length: 20 }, (_, i) => Math.round(base * (0.9 + 0.2 * rnd()) * Math.min(1, (i + 1) / 3)));
-    return { slat: stats(n, 2000), clat: stats(n, medianNs), lat: stats(n, medianNs + 2000), issued: n, short: 0, dropped: 0, iopsSamples, bwSamples: iopsSamples.map((v) => v * 4) };
-  };
-  const idle = { slat: stats(0, 1), clat: stats(0, 1), lat: stats(0, 1), issued: 0, short: 0, dropped: 0, iopsSamples: [], bwSamples: [] };
-  const job = (name, line, rawOptions, startDelayMs) => ({
-    name, source: { file: 'chromium.fio', line }, rawOptions, target: { kind: 'loopback' }, rw: 'randrw', rwMixRead: 70,
-    blockSizes: [[{ bytes: 4096, percent: 100 }], [{ bytes: 4096, percent: 100 }], [{ bytes: 4096, percent: 100 }]],
-    blockAlign: [0, 0, 0], iodepth: 32, iodepthBatchSubmit: 1, numjobs: 1, offset: { bytes: 0 }, size: null, ioSize: null,
-    numberIos: 0, runtimeMs: 10000, timeBased: true, rampTimeMs: 0, startDelayMs, randRepeat: true, randSeed: null,
-    distribution: { kind: 'random' }, norandommap: false, rate: [0, 0, 0], rateIops: [0, 0, 0], thinktimeUs: 0,
-    stonewall: false, newGroup: false, groupReporting: false, percentileList: FIO_DEFAULT_PERCENTILES,
-    clatPercentiles: true, latPercentiles: false, writeLatLog: null, writeIopsLog: null, writeBwLog: null, logAvgMsec: 0,
-    verify: 'none', verifyPattern: null, doVerify: true, verifyBacklog: 0, verifyFatal: false,
-  });
-  const startedAt = Date.parse('2026-11-25T12:00:00Z');
-  const clone = (j, reads, writes) => ({
-    job: j, clone: 0, groupId: 0, directions: [direction(reads, 90_000, 20_000), direction(writes, 250_000, 8_000), idle],
-    runtimeMs: 10000, elapsedSec: 10, startedAt, endedAt: startedAt + 10000, error: 0, errorMessage: null,
-    cpu: { usrPct: 12, sysPct: 6, ctx: 1000, majf: 0, minf: 100 },
-    depths: { depth: [0, 0, 0, 0, 0, 1, 0], submit: [0, 1, 0, 0, 0, 0, 0], complete: [0, 1, 0, 0, 0, 0, 0] },
-    logs: {}, verify: { checked: 0, mismatchCount: 0, mismatches: [] },
-  });
-  const raw = {
-    globalOptions: { ioengine: 'nvmekit', filename: 'loopback', runtime: '10', time_based: '1' },
-    jobs: [
-      clone(job('randrw-70', 5, { rw: 'randrw', rwmixread: '70', bs: '4k', iodepth: '32' }, 0), 140_000, 60_000),
-      clone(job('randrw-late', 11, { rw: 'randrw', startdelay: '2', iodepth: '32' }, 2000), 100_000, 40_000),
-    ],
-    startedAt,
-  };
-  writeFileSync(out, renderHtmlReport(fioReportData(raw)));
-  console.log(`wrote ${out}`);
 }
 
 function dom(file, kinds) {
@@ -165,7 +104,6 @@ function png(file, colors) {
 }
 
 const [command, file, ...rest] = process.argv.slice(2);
-if (command === 'fio-report') await fioReport(file);
-else if (command === 'dom') dom(file, rest);
+if (command === 'dom') dom(file, rest);
 else if (command === 'png') png(file, rest);
-else fail(`usage: html-report-check.mjs fio-report OUT | dom FILE KIND... | png FILE COLOR...`);
+else fail(`usage: html-report-check.mjs dom FILE KIND... | png FILE COLOR...`);
