@@ -14,8 +14,8 @@ import type { BlockDevice } from '../../src/target/bdev/block-device.js';
 import { NvmfTarget } from '../../src/target/target.js';
 import { TcpListener } from '../../src/target/transport/tcp/index.js';
 import { CorruptingBlockDevice } from '../helpers/corrupting-block-device.js';
+import { fioJob, jobFile } from '../helpers/fio-job.js';
 import { ensureBuilt, REPO } from './fixtures/built-dist.js';
-import { fioJob, jobFile } from './nvme-fio-jobs.js';
 
 const ENGINE = 'dist/src/fio/fio-engine.js';
 const NQN = 'nqn.2016-06.io.nvmekit:fio';

@@ -9,24 +9,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connect, type Controller, type QueuePair } from '../../src/index.js';
 import { PduType } from '../../src/spec/tcp/index.js';
 import { TcpQpair } from '../../src/transport/tcp/index.js';
+import { mulberry32 } from '../helpers/prng.js';
 import { startLoopbackTarget, type LoopbackTarget } from './tcp-loopback-target.js';
 
 const BLOCK = 512;
 const TOTAL_BLOCKS = 10_000;
 const QPAIRS = 4;
 const DEPTH = 8;
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run {
   lba: number;
@@ -76,7 +65,7 @@ describe('NVMe/TCP loopback data integrity', () => {
       target = await startLoopbackTarget({ listener: { c2hSuccess } });
       ctrlr = await connect(target.trid, { headerDigest: digests, dataDigest: digests, keepAliveTimeoutMs: 0 });
       const qps = await Promise.all(Array.from({ length: QPAIRS }, () => ctrlr!.allocIoQpair({ qsize: 32 })));
-      const rand = prng(digests ? 0xd16e57 : 0x91a1);
+      const rand = mulberry32(digests ? 0xd16e57 : 0x91a1);
       const expected = Buffer.alloc(TOTAL_BLOCKS * BLOCK);
       for (let i = 0; i < expected.length; i += 4) expected.writeUInt32LE(Math.floor(rand() * 0x1_0000_0000), i);
       const slice = (run: Run) => expected.subarray(run.lba * BLOCK, (run.lba + run.blocks) * BLOCK);
@@ -109,7 +98,7 @@ describe('NVMe/TCP loopback data integrity', () => {
       target = await startLoopbackTarget({ listener: { maxIoSize: 1 << 20, maxH2CDataSize: 32 * 1024 }, numBlocks: 16384 });
       ctrlr = await connect(target.trid, { headerDigest: digests, dataDigest: digests, keepAliveTimeoutMs: 0 });
       const qp = await ctrlr.allocIoQpair();
-      const rand = prng(7);
+      const rand = mulberry32(7);
       const data = Buffer.alloc(3 << 20);
       for (let i = 0; i < data.length; i += 4) data.writeUInt32LE(Math.floor(rand() * 0x1_0000_0000), i);
       const counts = countReceivedPdus();

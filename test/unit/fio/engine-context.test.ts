@@ -11,7 +11,7 @@ import { planClones } from '../../../src/fio/fio-engine-plan.js';
 import type { FioJob } from '../../../src/fio/fio-job.js';
 import { FioWorkerContext, type FioCloneReport } from '../../../src/fio/fio-worker-context.js';
 import { batchBucket, depthBucket } from '../../../src/fio/fio-worker-stats.js';
-import { fioJob } from '../../integration/nvme-fio-jobs.js';
+import { fioJob } from '../../helpers/fio-job.js';
 
 const LBA = 512;
 const NUM_LBAS = 16384; // 8 MiB

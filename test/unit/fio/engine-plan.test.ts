@@ -3,7 +3,7 @@ import { FIO_DEFAULT_SEED, jobSeed, planClones, scheduleJobs } from '../../../sr
 import { parseFioCommandLine } from '../../../src/fio/fio-engine-command.js';
 import type { FioJob } from '../../../src/fio/fio-job.js';
 import { ConfigError } from '../../../src/spec/errors.js';
-import { fioJob } from '../../integration/nvme-fio-jobs.js';
+import { fioJob } from '../../helpers/fio-job.js';
 
 const NS = { nsid: 1, lbaBytes: 512, numLbas: 2048 * 1024 }; // 1 GiB
 
@@ -76,7 +76,7 @@ describe('planClones', () => {
     const [option, reason] = what.split("', '") as [string, string];
     const plan = (): unknown => planClones(fioJob('bad', overrides), 0, { ...NS, numLbas });
     expect(plan).toThrow(ConfigError);
-    expect(plan).toThrow(`test:1: option '${option}': job 'bad': ${reason}`);
+    expect(plan).toThrow(`command line: option '${option}': job 'bad': ${reason}`);
   });
 });
 

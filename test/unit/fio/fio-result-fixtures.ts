@@ -4,59 +4,17 @@
  */
 import { fileURLToPath } from 'node:url';
 import { LatencyStats, type LatencyStatsSnapshot } from '../../../src/bench/latency-stats.js';
-import { FIO_DEFAULT_PERCENTILES, type FioJob } from '../../../src/fio/fio-job.js';
+import type { FioJob } from '../../../src/fio/fio-job.js';
 import type { FioDirectionRaw, FioJobRaw, FioRunRaw } from '../../../src/fio/fio-stats.js';
+import { fioJob } from '../../helpers/fio-job.js';
 
 export const FIO_VECTORS = fileURLToPath(new URL('../../../../shared/vectors/fio/', import.meta.url));
 
-/** A job with fio's defaults; `bs` applies to all three directions. */
+/** A job with fio's defaults (as the job parser resolves them); `bs` applies to all three directions. */
 export function makeJob(overrides: Partial<FioJob> & { bs?: number } = {}): FioJob {
   const { bs = 4096, ...rest } = overrides;
   const share = [{ bytes: bs, percent: 100 }];
-  return {
-    name: 'job',
-    source: { file: 'test.fio', line: 1 },
-    rawOptions: {},
-    target: { kind: 'loopback' },
-    rw: 'randread',
-    rwMixRead: 50,
-    blockSizes: [share, share, share],
-    blockAlign: [0, 0, 0],
-    iodepth: 1,
-    iodepthBatchSubmit: 1,
-    numjobs: 1,
-    offset: { bytes: 0 },
-    size: null,
-    ioSize: null,
-    numberIos: 0,
-    runtimeMs: 0,
-    timeBased: false,
-    rampTimeMs: 0,
-    startDelayMs: 0,
-    randRepeat: true,
-    randSeed: null,
-    distribution: { kind: 'random' },
-    norandommap: false,
-    rate: [0, 0, 0],
-    rateIops: [0, 0, 0],
-    thinktimeUs: 0,
-    stonewall: false,
-    newGroup: false,
-    groupReporting: false,
-    percentileList: FIO_DEFAULT_PERCENTILES,
-    clatPercentiles: true,
-    latPercentiles: false,
-    writeLatLog: null,
-    writeIopsLog: null,
-    writeBwLog: null,
-    logAvgMsec: 0,
-    verify: 'none',
-    verifyPattern: null,
-    doVerify: true,
-    verifyBacklog: 0,
-    verifyFatal: false,
-    ...rest,
-  };
+  return fioJob('job', { blockSizes: [share, share, share], ...rest });
 }
 
 export function snapshot(valuesNs: readonly number[], bytesEach: number): LatencyStatsSnapshot {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { FioJob } from '../../../src/fio/fio-job.js';
 import { parseCommandLineJobs } from '../../../src/fio/job-parser.js';
 import { ConfigError } from '../../../src/spec/errors.js';
+import { thrownMessage } from '../../helpers/thrown-message.js';
 
 function job(...options: string[]): FioJob {
   return parseCommandLineJobs(['--name=k', '--filename=loopback', ...options], {}).jobs[0]!;
@@ -35,15 +36,7 @@ describe("fio's reserved keywords", () => {
   });
 
   it('reports arithmetic it cannot compute, with the value as written', () => {
-    const message = (fn: () => unknown): string => {
-      try {
-        fn();
-      } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as Error).message;
-      }
-      throw new Error('expected a ConfigError');
-    };
+    const message = (fn: () => unknown): string => thrownMessage(ConfigError, fn);
     expect(message(() => job('--iodepth=$ncpus/0'))).toBe(`command line: option 'iodepth': cannot compute '$ncpus/0' (= '${NCPUS}/0'): division by zero`);
     expect(message(() => job('--iodepth=($ncpus'))).toBe(`command line: option 'iodepth': cannot compute '($ncpus' (= '(${NCPUS}'): missing ')'`);
     expect(message(() => job('--iodepth=$ncpus*'))).toBe(`command line: option 'iodepth': cannot compute '$ncpus*' (= '${NCPUS}*'): it ends too soon`);

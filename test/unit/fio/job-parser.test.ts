@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FIO_DEFAULT_PERCENTILES, type FioJob } from '../../../src/fio/fio-job.js';
 import { parseCommandLineJobs, parseJobFiles } from '../../../src/fio/job-parser.js';
 import { ConfigError } from '../../../src/spec/errors.js';
+import { thrownMessage } from '../../helpers/thrown-message.js';
 
 const VECTORS = fileURLToPath(new URL('../../../../shared/vectors/', import.meta.url));
 const SAMPLE_FIO = `${VECTORS}fio/sample.fio`;
@@ -37,15 +38,7 @@ function onlyJob(text: string, env: NodeJS.ProcessEnv = {}): FioJob {
 }
 
 /** The message of the ConfigError `fn` throws. */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+const errorOf = (fn: () => unknown): string => thrownMessage(ConfigError, fn);
 
 const LOOPBACK = 'filename=loopback\n';
 

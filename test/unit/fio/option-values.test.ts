@@ -13,16 +13,10 @@ import {
   parseVerifyPattern,
   splitPerDirection,
 } from '../../../src/fio/option-values.js';
+import { thrownMessage } from '../../helpers/thrown-message.js';
 
-function reason(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OptionValueError);
-    return (e as Error).message;
-  }
-  throw new Error('expected an OptionValueError');
-}
+/** The message of the OptionValueError `fn` throws. */
+const reason = (fn: () => unknown): string => thrownMessage(OptionValueError, fn);
 
 describe('sizes (fio parse.c, kb_base=1024 default)', () => {
   // fio's HOWTO table for kb_base=1024: 4 KiB is 4096, 4096b, 4k, 4kb, 4kB, 4K, 4KB.

@@ -6,24 +6,14 @@
 import { LatencyStats } from '../../../src/bench/latency-stats.js';
 import { parsePerfCommandLine } from '../../../src/bench/perf-options.js';
 import { buildPerfResult, runtimeVersions, type PerfResult, type PerfTimeline } from '../../../src/bench/perf-result.js';
-import { FIO_DEFAULT_PERCENTILES, type FioJob } from '../../../src/fio/fio-job.js';
+import type { FioJob } from '../../../src/fio/fio-job.js';
 import type { FioDirectionRaw, FioJobRaw, FioRunRaw } from '../../../src/fio/fio-stats.js';
-
-/** A small deterministic generator (mulberry32), so fixtures are the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { fioJob as defaultJob } from '../../helpers/fio-job.js';
+import { mulberry32 } from '../../helpers/prng.js';
 
 /** `n` latencies around `medianNs` with a long tail. */
 export function latencies(n: number, medianNs: number, seed: number): LatencyStats {
-  const rnd = seeded(seed);
+  const rnd = mulberry32(seed);
   const s = new LatencyStats();
   for (let i = 0; i < n; i++) s.record(medianNs * Math.exp(-Math.log(1 - rnd() * 0.9999) - Math.LN2), 4096);
   return s;
@@ -54,53 +44,18 @@ export const PERF_TIMELINE: PerfTimeline = {
   ],
 };
 
-/** A resolved job with fio's defaults where the tests do not care. */
+/** A 70/30 randrw job at QD 16 for 2 s, time-based; fio's defaults for everything else. */
 export function fioJob(name: string, rawOptions: Record<string, string>, over: Partial<FioJob> = {}): FioJob {
-  const none = [{ bytes: 4096, percent: 100 }] as const;
-  return {
-    name,
+  return defaultJob(name, {
     source: { file: 'jobs.fio', line: 3 },
     rawOptions,
-    target: { kind: 'loopback' },
     rw: 'randrw',
     rwMixRead: 70,
-    blockSizes: [none, none, none],
-    blockAlign: [0, 0, 0],
     iodepth: 16,
-    iodepthBatchSubmit: 1,
-    numjobs: 1,
-    offset: { bytes: 0 },
-    size: null,
-    ioSize: null,
-    numberIos: 0,
     runtimeMs: 2000,
     timeBased: true,
-    rampTimeMs: 0,
-    startDelayMs: 0,
-    randRepeat: true,
-    randSeed: null,
-    distribution: { kind: 'random' },
-    norandommap: false,
-    rate: [0, 0, 0],
-    rateIops: [0, 0, 0],
-    thinktimeUs: 0,
-    stonewall: false,
-    newGroup: false,
-    groupReporting: false,
-    percentileList: FIO_DEFAULT_PERCENTILES,
-    clatPercentiles: true,
-    latPercentiles: false,
-    writeLatLog: null,
-    writeIopsLog: null,
-    writeBwLog: null,
-    logAvgMsec: 0,
-    verify: 'none',
-    verifyPattern: null,
-    doVerify: true,
-    verifyBacklog: 0,
-    verifyFatal: false,
     ...over,
-  };
+  });
 }
 
 function direction(ios: number, medianNs: number, seed: number, iopsSamples: number[]): FioDirectionRaw {

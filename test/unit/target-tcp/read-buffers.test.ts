@@ -15,8 +15,8 @@ import { NvmfTarget } from '../../../src/target/target.js';
 import { TcpListener } from '../../../src/target/transport/tcp/index.js';
 import { withReadBuffer } from '../../../src/target/transport/tcp/read-buffer-socket.js';
 import { ReadBuffers } from '../../../src/target/transport/tcp/read-buffers.js';
+import { mulberry32 } from '../../helpers/prng.js';
 import { capsuleCmd, h2cData, icReq, pattern } from '../tcp-pdu/build.js';
-import { prng } from '../tcp-pdu/helpers.js';
 import { RawHost, SUBNQN, openController } from './raw-host.js';
 
 describe('ReadBuffers', () => {
@@ -93,7 +93,7 @@ describe('PduReceiver fed through one reused buffer', () => {
         },
       });
       const shared = Buffer.alloc(Math.min(maxChunk, stream.length));
-      const rand = prng(maxChunk);
+      const rand = mulberry32(maxChunk);
       for (let pos = 0; pos < stream.length; ) {
         const n = Math.min(1 + Math.floor(rand() * maxChunk), shared.length, stream.length - pos);
         stream.copy(shared, 0, pos, pos + n);

@@ -1,4 +1,4 @@
-/** Shared by the NVMe/TCP PDU tests: the golden streams, a seeded PRNG and a recording handler. */
+/** Shared by the NVMe/TCP PDU tests: the golden streams, seeded chunked feeding and a recording handler. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ProtocolError } from '../../../src/spec/errors.js';
@@ -12,6 +12,7 @@ import {
   type PduHeader,
   type PduRole,
 } from '../../../src/spec/tcp/index.js';
+import { mulberry32 } from '../../helpers/prng.js';
 
 export const VECTOR_DIR = fileURLToPath(new URL('../../../../shared/vectors/nvme-tcp/', import.meta.url));
 
@@ -34,21 +35,9 @@ export function vectorStreams(): VectorStream[] {
     }));
 }
 
-/** mulberry32: small, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Pushes `bytes` in chunks of 1..maxChunk bytes drawn from `seed` (the whole stream at once when maxChunk is Infinity). */
 export function feed(rx: PduReceiver, bytes: Buffer, maxChunk: number, seed = 1): void {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   let pos = 0;
   while (pos < bytes.length) {
     const n = maxChunk === Infinity ? bytes.length : 1 + Math.floor(rand() * maxChunk);
