@@ -12,7 +12,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { connectAll, parseTransportId, type Controller, type ControllerOptions } from '../index.js';
 import { resolveOptions } from '../nvme-driver/options.js';
 import type { ErrorContext } from '../cli/error-messages.js';
@@ -22,7 +21,8 @@ import { perfReportData } from '../report/html/perf-report-data.js';
 import { NVMEKIT_VERSION } from '../version.js';
 import { LatencyStats } from './latency-stats.js';
 import { loopbackTargetCore, startLoopbackTarget, type LoopbackTarget } from './loopback-target.js';
-import type { PerfWorkerInit, WorkerToMain } from './perf-messages.js';
+import type { NsContextConfig, NsContextReport } from './ns-worker-context.js';
+import type { PerfWorkerInit } from './perf-messages.js';
 import { formatPerfJson } from './perf-json-report.js';
 import type { PerfOptions } from './perf-options.js';
 import { buildPerfPlan, type AttachedController, type PerfPlan } from './perf-plan.js';
@@ -32,6 +32,7 @@ import { associatingLines, attachedLine, formatPerfResults, INITIALIZING_LINE, L
 import { PROGRESS_CELLS, workerPolling } from './perf-worker-run.js';
 import { randomSeed } from './prng.js';
 import { perfControllerName } from './perf-names.js';
+import { launchWorker, type LaunchedWorker, type WorkerDone } from './worker-launch.js';
 
 /** Where the engine writes: the text report and live line to stdout, notes and errors to stderr. */
 export interface PerfIo {
@@ -45,59 +46,16 @@ export interface PerfOutcome {
   failure: string | null;
 }
 
-type DoneMessage = Extract<WorkerToMain, { type: 'done' }>;
+type DoneMessage = WorkerDone<NsContextReport>;
 
-interface LaunchedWorker {
-  worker: Worker;
-  /** Whether it polls (else its event loop sleeps between completions). */
-  polls: boolean;
-  /** Resolves once the worker pinned itself and opened its queue pairs. */
-  ready: Promise<PinOutcome>;
-  /** Resolves with its report after it drained and freed its queue pairs. */
-  done: Promise<DoneMessage>;
-}
+/** A launched worker and whether it polls (else its event loop sleeps between completions). */
+type PerfWorker = LaunchedWorker<NsContextReport> & { polls: boolean };
+
+/** The script each worker thread runs. */
+const PERF_WORKER_SCRIPT = new URL('./perf-worker.js', import.meta.url);
 
 /** `-T` components that turn on the command trace. */
 const TRACE_FLAGS = new Set(['nvme', 'all']);
-
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-  reject: (err: Error) => void;
-}
-
-/** A promise with its settle functions; a rejection nobody awaits is not reported as unhandled. */
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (err: Error) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
-}
-
-function launchWorker(init: PerfWorkerInit, log: (line: string) => void, fatal: (message: string) => void): LaunchedWorker {
-  const worker = new Worker(new URL('./perf-worker.js', import.meta.url), { workerData: init });
-  const ready = deferred<PinOutcome>();
-  const done = deferred<DoneMessage>();
-  const fail = (err: Error): void => {
-    ready.reject(err);
-    done.reject(err);
-  };
-  worker.on('message', (m: WorkerToMain) => {
-    if (m.type === 'ready') ready.resolve(m.pin);
-    else if (m.type === 'log') log(m.line);
-    else if (m.type === 'fatal') fatal(m.message);
-    else if (m.type === 'failed') fail(new Error(m.message));
-    else done.resolve(m);
-  });
-  worker.on('error', fail);
-  worker.on('exit', (code) => fail(new Error(`the perf worker for core ${init.lcore} ended (exit code ${code}) before reporting`)));
-  return { worker, polls: init.polling.enabled, ready: ready.promise, done: done.promise };
-}
 
 /** Controller options from perf's flags (`-k`, `-H`, `-I`, `--io-queue-size`, `-T nvme`). */
 function controllerOptions(opts: PerfOptions, trace: ((line: string) => void) | undefined): ControllerOptions {
@@ -153,7 +111,7 @@ function verifySummary(reports: DoneMessage['reports']): PerfVerifySummary {
 /** Everything a run holds, released by `close()` whatever happened. */
 class PerfSession {
   readonly controllers: Controller[] = [];
-  readonly workers: LaunchedWorker[] = [];
+  readonly workers: PerfWorker[] = [];
   target: LoopbackTarget | null = null;
   /** The workers' progress cells (completions, busy and idle ms per worker), shared memory. */
   progressCells: Float64Array<ArrayBufferLike> = new Float64Array(0);
@@ -195,7 +153,8 @@ class PerfSession {
         progressBase: i * PROGRESS_CELLS,
         monitorBusy: options.cpuUsage && polling.enabled,
       };
-      this.workers.push(launchWorker(init, log, (message) => this.stop(message)));
+      const launched = launchWorker<NsContextConfig, NsContextReport>(PERF_WORKER_SCRIPT, init, log, (message) => this.stop(message));
+      this.workers.push({ ...launched, polls: polling.enabled });
     });
     const ready = await Promise.allSettled(this.workers.map((w) => w.ready));
     const notReady = ready.find((r): r is PromiseRejectedResult => r.status === 'rejected');

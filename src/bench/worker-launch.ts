@@ -1,8 +1,8 @@
 /**
  * The main thread's side of a benchmark worker thread (see worker-thread.ts):
  * start it with its `workerData`, and learn as promises when it is ready (pinned,
- * queue pairs open) and when it is done (its reports). nvme-perf's engine has
- * the same in perf-engine.ts; it can move here.
+ * queue pairs open) and when it is done (its reports). nvme-perf's engine and
+ * nvme-fio's both launch theirs here.
  */
 import { Worker } from 'node:worker_threads';
 import type { PinOutcome } from '../native/libc.js';
@@ -25,7 +25,7 @@ interface Deferred<T> {
 }
 
 /** A promise with its settle functions; a rejection nobody awaits is not reported as unhandled. */
-export function deferred<T>(): Deferred<T> {
+function deferred<T>(): Deferred<T> {
   let resolve!: (value: T) => void;
   let reject!: (err: Error) => void;
   const promise = new Promise<T>((res, rej) => {

@@ -5,7 +5,7 @@
  * (`--name=j1 --rw=randread ...`, left for the job parser in their order).
  */
 import { ConfigError } from '../spec/errors.js';
-import { findOption } from './option-table.js';
+import { takesValue } from './job-parser.js';
 
 /** `--output-format` values, as fio names them. */
 export const FIO_OUTPUT_FORMATS = ['normal', 'json', 'json+'] as const;
@@ -45,12 +45,6 @@ function parseFormats(text: string): FioOutputFormat[] {
   return [...new Set(formats as FioOutputFormat[])];
 }
 
-/** Whether a job option reads the next argument when written without `=` (the job parser's rule). */
-function jobOptionTakesValue(name: string): boolean {
-  const kind = findOption(name)?.kind;
-  return kind !== undefined && kind !== 'bool' && kind !== 'flag' && kind !== 'log' && kind !== 'ignored';
-}
-
 /**
  * Splits `argv` (without node and the script).
  * @throws ConfigError for a flag without its value or a bad `--output-format`
@@ -73,7 +67,7 @@ export function parseFioCommandLine(argv: readonly string[]): FioCommand {
     const flag = CLI_FLAGS[name];
     if (flag === undefined) {
       cmd.jobArgs.push(arg);
-      if (inline === undefined && jobOptionTakesValue(name) && i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) cmd.jobArgs.push(argv[++i]!);
+      if (inline === undefined && takesValue(name) && i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) cmd.jobArgs.push(argv[++i]!);
       continue;
     }
     let value = inline ?? '';

@@ -87,8 +87,11 @@ function jobSpec(section: IniSection, globals: readonly OptionLine[], fileStonew
   return { name: section.name, source: section.source, globals: [...globals], options: section.options, fileStonewall };
 }
 
-/** Options whose value cannot be left out (not booleans, log names or ignored options). */
-function takesValue(name: string): boolean {
+/**
+ * Whether job option `name` needs a value (not a boolean, log name or ignored
+ * option), so that written without `=` it reads the next argument.
+ */
+export function takesValue(name: string): boolean {
   const kind = findOption(name)?.kind;
   return kind !== undefined && kind !== 'bool' && kind !== 'flag' && kind !== 'log' && kind !== 'ignored';
 }

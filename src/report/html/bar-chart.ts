@@ -3,7 +3,7 @@
  * on a log axis), the series of one bucket side by side. Each bar carries a
  * `<title>` tooltip.
  */
-import { PLOT, px, renderFrame } from './chart-frame.js';
+import { PLOT, px, renderFrame, type ChartHeading } from './chart-frame.js';
 import { escapeHtml } from './escape.js';
 import type { AxisSpec } from './line-chart.js';
 import { linearScale, logScale, type Scale } from './scale.js';
@@ -21,11 +21,7 @@ export interface BarSeries {
   bars: readonly Bar[];
 }
 
-export interface BarChartSpec {
-  id: string;
-  kind: string;
-  title: string;
-  description: string;
+export interface BarChartSpec extends ChartHeading {
   /** `log` or `linear`; bars need ranges, so not `nines`. */
   x: AxisSpec & { kind: 'log' | 'linear' };
   /** Linear from 0. */
@@ -65,18 +61,5 @@ export function renderBarChart(spec: BarChartSpec): string | null {
       );
     }
   });
-  return renderFrame(
-    {
-      id: spec.id,
-      title: spec.title,
-      description: spec.description,
-      x,
-      y,
-      xLabel: spec.x.label,
-      yLabel: spec.y.label,
-      legend: shown.map((s) => ({ label: s.label, color: s.color })),
-    },
-    marks,
-    spec.kind,
-  );
+  return renderFrame(spec, x, y, shown, marks);
 }

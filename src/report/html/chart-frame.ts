@@ -23,19 +23,18 @@ export interface LegendItem {
   color: string;
 }
 
-/** The parts of a chart around its marks. */
-export interface FrameSpec {
+/** What a chart says about itself, whatever it plots: the parts of the frame around its marks. */
+export interface ChartHeading {
   /** Unique within the page; used for the SVG's id and its title/description ids. */
   id: string;
+  /** `data-chart` attribute, for tests and styles. */
+  kind: string;
   /** Short title, read first by screen readers. */
   title: string;
   /** One or two sentences on what is plotted. */
   description: string;
-  x: Scale;
-  y: Scale;
-  xLabel: string;
-  yLabel: string;
-  legend: readonly LegendItem[];
+  x: { label: string };
+  y: { label: string };
 }
 
 /** Pixel coordinates in SVG text: two decimals are finer than any screen. */
@@ -83,21 +82,21 @@ function legend(items: readonly LegendItem[]): string[] {
   return out;
 }
 
-/** A whole chart: the frame around `marks` (SVG elements drawn in plot coordinates). */
-export function renderFrame(spec: FrameSpec, marks: readonly string[], kind: string): string {
-  const id = escapeHtml(spec.id);
+/** A whole chart: the frame around `marks` (SVG elements drawn in plot coordinates with the scales `x` and `y`). */
+export function renderFrame(chart: ChartHeading, x: Scale, y: Scale, legendItems: readonly LegendItem[], marks: readonly string[]): string {
+  const id = escapeHtml(chart.id);
   return [
-    `<svg class="chart" data-chart="${escapeHtml(kind)}" id="${id}" role="img" aria-labelledby="${id}-title ${id}-desc"` +
+    `<svg class="chart" data-chart="${escapeHtml(chart.kind)}" id="${id}" role="img" aria-labelledby="${id}-title ${id}-desc"` +
       ` viewBox="0 0 ${CHART_LAYOUT.width} ${CHART_LAYOUT.height}">`,
-    `<title id="${id}-title">${escapeHtml(spec.title)}</title>`,
-    `<desc id="${id}-desc">${escapeHtml(spec.description)}</desc>`,
+    `<title id="${id}-title">${escapeHtml(chart.title)}</title>`,
+    `<desc id="${id}-desc">${escapeHtml(chart.description)}</desc>`,
     `<rect class="plot-bg" x="${PLOT.x0}" y="${PLOT.y1}" width="${PLOT.x1 - PLOT.x0}" height="${PLOT.y0 - PLOT.y1}"/>`,
-    ...gridAndTicks(spec.x, spec.y),
+    ...gridAndTicks(x, y),
     `<g class="marks">`,
     ...marks,
     `</g>`,
-    ...axisTitles(spec.xLabel, spec.yLabel),
-    ...legend(spec.legend),
+    ...axisTitles(chart.x.label, chart.y.label),
+    ...legend(legendItems),
     `</svg>`,
   ].join('\n');
 }

@@ -3,7 +3,7 @@
  * against percentile. Every point carries a `<title>`, which browsers show as
  * a tooltip and screen readers read, so no script is needed.
  */
-import { PLOT, px, renderFrame } from './chart-frame.js';
+import { PLOT, px, renderFrame, type ChartHeading } from './chart-frame.js';
 import { escapeHtml } from './escape.js';
 import { linearScale, logScale, ninesScale, type Scale, type ScaleKind, type TickFormat } from './scale.js';
 
@@ -27,12 +27,7 @@ export interface AxisSpec {
   fromZero?: boolean;
 }
 
-export interface LineChartSpec {
-  id: string;
-  /** `data-chart` attribute, for tests and styles. */
-  kind: string;
-  title: string;
-  description: string;
+export interface LineChartSpec extends ChartHeading {
   x: AxisSpec;
   y: AxisSpec;
   series: readonly LineSeries[];
@@ -73,18 +68,5 @@ export function renderLineChart(spec: LineChartSpec): string | null {
       );
     }
   }
-  return renderFrame(
-    {
-      id: spec.id,
-      title: spec.title,
-      description: spec.description,
-      x,
-      y,
-      xLabel: spec.x.label,
-      yLabel: spec.y.label,
-      legend: spec.series.map((s) => ({ label: s.label, color: s.color })),
-    },
-    marks,
-    spec.kind,
-  );
+  return renderFrame(spec, x, y, spec.series, marks);
 }
