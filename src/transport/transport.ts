@@ -38,8 +38,10 @@ export interface QpairConnectOptions {
   /** Give up connecting after this long. */
   connectTimeoutMs: number;
   /**
-   * PCIe I/O queues: complete through an interrupt (MSI-X) instead of being
-   * polled; the transport then delivers completions on its own. Ignored elsewhere.
+   * I/O queues: completions raise an event instead of waiting for a poll, and
+   * the transport delivers them on its own: PCIe through an MSI-X interrupt,
+   * RDMA through the device's completion channel (event mode; its admin queue
+   * always runs so). Ignored by TCP, whose completions always arrive as events.
    */
   interrupts?: boolean;
   /**

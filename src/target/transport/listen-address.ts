@@ -13,6 +13,9 @@ const TRTYPE_OF: Readonly<Record<string, ListenerAddress['trtype']>> = Object.fr
   Object.entries(SCHEME_OF).map(([trtype, scheme]) => [scheme, trtype as ListenerAddress['trtype']]),
 );
 
+/** The scheme with its article, for messages. */
+const A_SCHEME: Readonly<Record<ListenerAddress['trtype'], string>> = { TCP: 'a tcp://', RDMA: 'an rdma://' };
+
 const URL_RE = /^([a-z]+):\/\/(?:\[([^\]]+)\]|([^:/[\]]+)):(\d{1,5})$/i;
 
 /**
@@ -39,4 +42,17 @@ export function parseListenUrl(url: string, key = 'listen'): ListenerAddress {
 export function formatListenUrl(addr: ListenerAddress): string {
   const host = addr.adrfam === 'IPv6' ? `[${addr.traddr}]` : addr.traddr;
   return `${SCHEME_OF[addr.trtype]}://${host}:${addr.trsvcid}`;
+}
+
+/**
+ * The address a `trtype` listener is asked to listen on, as a URL or a ListenerAddress.
+ * @throws ConfigError for a malformed URL, or an address of another transport
+ */
+export function listenAddressFor(trtype: ListenerAddress['trtype'], addr: ListenerAddress | string): ListenerAddress {
+  const want = typeof addr === 'string' ? parseListenUrl(addr) : addr;
+  if (want.trtype !== trtype) {
+    const scheme = SCHEME_OF[trtype];
+    throw new ConfigError('listen', `${scheme} listener given ${A_SCHEME[want.trtype]} address: expected ${scheme}://ADDR:PORT, got '${formatListenUrl(want)}'`);
+  }
+  return want;
 }

@@ -1,8 +1,8 @@
 /**
  * Transport options described by a table (name, SPDK's RPC name, default,
  * bounds, help), so one table drives defaults, validation, CLI flags and the
- * RPC schema. The NVMe/RDMA transport uses it; the NVMe/TCP table has the same
- * shape (`tcp/options.ts`) and could move onto it.
+ * RPC schema. The NVMe/TCP (`tcp/options.ts`) and NVMe/RDMA (`rdma/options.ts`)
+ * transports each have one.
  */
 import { ConfigError } from '../../spec/errors.js';
 

@@ -31,7 +31,8 @@
  * Hot path: no allocation per command: the send WR and its SGEs live in one
  * native scratch area rewritten in place, CQEs are kept per slot.
  */
-import type { QpairConnectOptions, QpairEvents, TransportQpair } from '../transport.js';
+import type { QpairConnectOptions, TransportQpair } from '../transport.js';
+import { QpairEventSource, QpairState } from '../qpair-events.js';
 import { ProtocolError, TransportError } from '../../spec/errors.js';
 import { CqeOffset } from '../../spec/cqe.js';
 import { dataDirectionOf, DataDirection, Psdt, SQE_SIZE, SqeOffset } from '../../spec/sqe.js';
@@ -42,10 +43,7 @@ import { decodeRdmaCmAccept, encodeRdmaCmRequest, RDMA_CM_REQUEST_SIZE, rdmaCmRe
 import {
   Access,
   contextOps,
-  IBV_QPT_RC,
   NativeScratch,
-  QP_INIT_ATTR_SIZE,
-  QpInitAttrOffset,
   RECV_WR_SIZE,
   RegisteredMemory,
   SEND_WR_SIZE,
@@ -60,23 +58,18 @@ import {
   WrOpcode,
   type ContextOps,
 } from '../../native/verbs.js';
-import { CmEventType, CmIdOffset, CONN_PARAM_SIZE, ConnParamOffset, rdmacm, type CmEvent } from '../../native/rdmacm.js';
+import { CmEventType, CmIdOffset, rdmacm, type CmEvent } from '../../native/rdmacm.js';
 import { CqProgress, releaseSharedChannel, sharedCompletionChannel, type CompletionChannel } from '../../native/completion-channel.js';
 import { RdmaCommandSlots, RESPONDED_COMPLETE } from './command-slots.js';
 import { expectCmEvent, waitCmEvent } from './cm-connect.js';
+import { connectionParameters, createRcQp, DISCONNECT_WAIT_MS, prepareRecvWr, RC_RETRY_COUNT, WC_BATCH } from './rc-queue-pair.js';
 
 /** Largest data transfer of one command: the bounce buffer of a slot. */
 export const RDMA_MAX_TRANSFER_SIZE = 128 * 1024;
-/** Work completions reaped per ibv_poll_cq call. */
-const WC_BATCH = 32;
 /** Poll period while only long-lived commands (AER) are outstanding. */
 const IDLE_POLL_MS = 10;
-/** How long `close` waits for the DISCONNECTED event before tearing down anyway. */
-const DISCONNECT_WAIT_MS = 1000;
 /** RDMA READs the controller may have in flight against us (our responder resources), as Linux's host offers. */
 const RESPONDER_RESOURCES = 16;
-/** RC retry counts: 7 is "retry forever" for RNR and the maximum for transport retries. */
-const RETRY_COUNT = 7;
 /** wr_id of receives: this bit plus the receive buffer's index; sends carry the slot. */
 const RECV_TAG = 0x8000_0000;
 const RESPONSE_SIZE = 16;
@@ -93,11 +86,6 @@ const Scratch = {
   SIZE: 256 + WC_BATCH * WC_SIZE + RDMA_CM_REQUEST_SIZE,
 } as const;
 
-const State = { CONNECTING: 0, READY: 1, CLOSING: 2, CLOSED: 3 } as const;
-type State = (typeof State)[keyof typeof State];
-
-const NO_EVENTS: QpairEvents = { onCompletion: () => undefined, onFatal: () => undefined };
-
 /** Where a queue pair connects to: a socket address for rdma_resolve_addr. */
 export interface RdmaEndpoint {
   sockaddr: Buffer;
@@ -105,7 +93,7 @@ export interface RdmaEndpoint {
   label: string;
 }
 
-export class RdmaQpair implements TransportQpair {
+export class RdmaQpair extends QpairEventSource implements TransportQpair {
   readonly qid: number;
   readonly qsize: number;
   readonly inCapsuleDataSize: number;
@@ -115,15 +103,10 @@ export class RdmaQpair implements TransportQpair {
   /** Completions come through the completion channel (event mode) rather than polls. */
   readonly eventMode: boolean;
 
-  private readonly where: string;
   private readonly slots: RdmaCommandSlots;
   /** 1 for a slot holding an Asynchronous Event Request (does not keep the poll loop spinning). */
   private readonly longLived: Uint8Array;
   private longLivedCount = 0;
-  private sink: QpairEvents | null = null;
-  private state: State = State.CONNECTING;
-  private fatal: Error | null = null;
-  private fatalDelivered = false;
   private pollImmediate: NodeJS.Immediate | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   /** Inside `processCompletions`. */
@@ -165,7 +148,7 @@ export class RdmaQpair implements TransportQpair {
     try {
       await qp.open(endpoint, opts);
     } catch (err) {
-      qp.state = State.CLOSED;
+      qp.state = QpairState.CLOSED;
       qp.teardown();
       throw err;
     }
@@ -173,11 +156,11 @@ export class RdmaQpair implements TransportQpair {
   }
 
   private constructor(endpoint: RdmaEndpoint, opts: QpairConnectOptions) {
+    super(`NVMe/RDMA qid ${opts.qid} to ${endpoint.label}`);
     this.qid = opts.qid;
     this.qsize = opts.qsize;
     // Linux's host sends in-capsule data only on I/O queues; the admin queue uses keyed SGLs throughout.
     this.inCapsuleDataSize = opts.qid === 0 ? 0 : Math.min(opts.inCapsuleDataSize ?? 0, RDMA_MAX_TRANSFER_SIZE);
-    this.where = `NVMe/RDMA qid ${opts.qid} to ${endpoint.label}`;
     this.eventMode = opts.qid === 0 || opts.interrupts === true;
     this.slots = new RdmaCommandSlots(opts.qsize, opts.qsize);
     this.longLived = new Uint8Array(this.slots.size);
@@ -207,19 +190,7 @@ export class RdmaQpair implements TransportQpair {
     if (this.eventMode) this.compChannel = sharedCompletionChannel(ctx);
     this.cq = v.createCq(ctx, 2 * this.qsize, null, this.compChannel?.channel ?? null, 0);
     if (!this.cq) throw new TransportError(`${this.where}: ibv_create_cq failed: ${v.errnoName()}`, v.errnoName());
-    const attr = Buffer.alloc(QP_INIT_ATTR_SIZE);
-    attr.writeBigUInt64LE(this.cq, QpInitAttrOffset.SEND_CQ);
-    attr.writeBigUInt64LE(this.cq, QpInitAttrOffset.RECV_CQ);
-    attr.writeUInt32LE(this.qsize, QpInitAttrOffset.MAX_SEND_WR);
-    attr.writeUInt32LE(this.qsize, QpInitAttrOffset.MAX_RECV_WR);
-    attr.writeUInt32LE(2, QpInitAttrOffset.MAX_SEND_SGE);
-    attr.writeUInt32LE(1, QpInitAttrOffset.MAX_RECV_SGE);
-    attr.writeUInt32LE(IBV_QPT_RC, QpInitAttrOffset.QP_TYPE);
-    if (cm.createQp(this.id, this.pd, attr) !== 0) {
-      const e = cm.errnoName();
-      throw new TransportError(`${this.where}: rdma_create_qp failed: ${e}`, e);
-    }
-    this.qp = v.koffi.decode(this.id, CmIdOffset.QP, 'void *') as bigint;
+    this.qp = createRcQp(this.id, this.pd, this.cq, { maxSendWr: this.qsize, maxRecvWr: this.qsize, maxSendSge: 2 }, this.where);
 
     const size = this.slots.size;
     this.rspBase = size * SQE_SIZE;
@@ -238,13 +209,14 @@ export class RdmaQpair implements TransportQpair {
 
     // The private data must sit at a native address the param structure can point to.
     encodeRdmaCmRequest(rdmaCmRequestFor(this.qid, this.qsize), this.scratch.buffer, Scratch.PRIVATE_DATA);
-    const param = Buffer.alloc(CONN_PARAM_SIZE);
-    param.writeBigUInt64LE(this.scratch.address + BigInt(Scratch.PRIVATE_DATA), ConnParamOffset.PRIVATE_DATA);
-    param[ConnParamOffset.PRIVATE_DATA_LEN] = RDMA_CM_REQUEST_SIZE;
-    param[ConnParamOffset.RESPONDER_RESOURCES] = RESPONDER_RESOURCES;
-    param[ConnParamOffset.FLOW_CONTROL] = 1;
-    param[ConnParamOffset.RETRY_COUNT] = RETRY_COUNT;
-    param[ConnParamOffset.RNR_RETRY_COUNT] = RETRY_COUNT;
+    const param = connectionParameters({
+      scratch: this.scratch,
+      offset: Scratch.PRIVATE_DATA,
+      length: RDMA_CM_REQUEST_SIZE,
+      responderResources: RESPONDER_RESOURCES,
+      initiatorDepth: 0,
+      retryCount: RC_RETRY_COUNT,
+    });
     if (cm.connect(this.id, param) !== 0) {
       const e = cm.errnoName();
       throw new TransportError(`${this.where}: rdma_connect failed: ${e}`, e);
@@ -252,7 +224,7 @@ export class RdmaQpair implements TransportQpair {
     const established = await wait(CmEventType.ESTABLISHED, 'ESTABLISHED');
     this.established = true;
     if (established.privateData.length > 0) this.crqsize = decodeRdmaCmAccept(established.privateData).crqsize;
-    this.state = State.READY;
+    this.state = QpairState.READY;
     if (this.compChannel !== null) {
       this.progress = new CqProgress(this.ops, this.cq, this.pollOnEvent);
       this.compChannel.add(this.cq, this.progress.onEvent);
@@ -279,27 +251,11 @@ export class RdmaQpair implements TransportQpair {
     b.writeUInt32LE(SQE_SIZE, Scratch.SEND_SGE + SgeOffset.LENGTH);
     b.writeUInt32LE(this.ctrlMem!.lkey, Scratch.SEND_SGE + SgeOffset.LKEY);
     b.writeUInt32LE(this.dataMem!.lkey, Scratch.SEND_SGE + SGE_SIZE + SgeOffset.LKEY);
-    b.writeBigUInt64LE(base + BigInt(Scratch.RECV_SGE), Scratch.RECV_WR + WrOffset.SG_LIST);
-    b.writeInt32LE(1, Scratch.RECV_WR + WrOffset.NUM_SGE);
-    b.writeUInt32LE(RESPONSE_SIZE, Scratch.RECV_SGE + SgeOffset.LENGTH);
-    b.writeUInt32LE(this.ctrlMem!.lkey, Scratch.RECV_SGE + SgeOffset.LKEY);
-  }
-
-  get events(): QpairEvents {
-    return this.sink ?? NO_EVENTS;
-  }
-
-  /** Set by the driver; a failure that happened before is reported to it now. */
-  set events(events: QpairEvents) {
-    this.sink = events;
-    if (this.fatal !== null && !this.fatalDelivered) this.deliverFatal();
+    prepareRecvWr(s, Scratch.RECV_WR, Scratch.RECV_SGE, RESPONSE_SIZE, this.ctrlMem!.lkey);
   }
 
   submit(sqe: Buffer, data: Buffer | null): void {
-    if (this.state !== State.READY) {
-      this.reportClosed();
-      return;
-    }
+    if (!this.readyToSubmit()) return;
     const cid = sqe.readUInt16LE(SqeOffset.CID);
     const length = data === null ? 0 : data.length;
     const opc = sqe[SqeOffset.OPC]!;
@@ -355,7 +311,7 @@ export class RdmaQpair implements TransportQpair {
    * outer call is still reading the same work-completion array.
    */
   processCompletions(maxCompletions: number): number {
-    if (this.polling || this.state !== State.READY) return 0;
+    if (this.polling || this.state !== QpairState.READY) return 0;
     this.polling = true;
     try {
       return this.reap(maxCompletions);
@@ -394,7 +350,7 @@ export class RdmaQpair implements TransportQpair {
           this.finish(slot);
           delivered++;
         }
-        if (this.state !== State.READY) return delivered;
+        if (this.state !== QpairState.READY) return delivered;
       }
       reaped += n;
       this.lastReaped = reaped;
@@ -404,8 +360,8 @@ export class RdmaQpair implements TransportQpair {
 
   /** Closes the queue pair: rdma_disconnect, a short wait for DISCONNECTED, then every resource in reverse order. */
   async close(): Promise<void> {
-    if (this.state === State.CLOSED) return;
-    this.state = State.CLOSING;
+    if (this.state === QpairState.CLOSED) return;
+    this.state = QpairState.CLOSING;
     if (this.pollImmediate !== null) clearImmediate(this.pollImmediate);
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.pollImmediate = this.idleTimer = null;
@@ -417,7 +373,7 @@ export class RdmaQpair implements TransportQpair {
         if (ev === null || ev.type === CmEventType.DISCONNECTED) break;
       }
     }
-    this.state = State.CLOSED;
+    this.state = QpairState.CLOSED;
     this.teardown();
   }
 
@@ -482,15 +438,15 @@ export class RdmaQpair implements TransportQpair {
   /** Event mode: the channel fired (or the last poll found work); @returns the work completions reaped. */
   private readonly pollOnEvent = (): number => {
     this.processCompletions(0);
-    return this.state === State.READY ? this.lastReaped : 0;
+    return this.state === QpairState.READY ? this.lastReaped : 0;
   };
 
   private readonly pollTick = (): void => {
     this.pollImmediate = null;
     this.idleTimer = null;
-    if (this.state !== State.READY) return;
+    if (this.state !== QpairState.READY) return;
     this.processCompletions(0);
-    if (this.state === State.READY && this.slots.outstanding > 0) this.schedulePoll();
+    if (this.state === QpairState.READY && this.slots.outstanding > 0) this.schedulePoll();
   };
 
   // ---- failure and teardown ----
@@ -503,20 +459,9 @@ export class RdmaQpair implements TransportQpair {
   }
 
   private fail(err: Error): void {
-    if (this.state === State.CLOSED || this.fatal !== null) return;
-    this.fatal = err;
-    if (this.state === State.READY) this.state = State.CLOSING;
-    if (this.sink !== null) this.deliverFatal();
-  }
-
-  private deliverFatal(): void {
-    this.fatalDelivered = true;
-    this.sink!.onFatal(this.fatal!);
-  }
-
-  private reportClosed(): void {
-    if (this.fatal === null) this.fatal = new TransportError(`${this.where}: queue pair is closed`, 'ECONNRESET');
-    if (!this.fatalDelivered && this.sink !== null) this.deliverFatal();
+    if (this.state === QpairState.CLOSED || this.fatal !== null) return;
+    if (this.state === QpairState.READY) this.state = QpairState.CLOSING;
+    this.reportFatal(err);
   }
 
   /** Releases what exists, QP before CQ, MRs before PD, ID before channel. */

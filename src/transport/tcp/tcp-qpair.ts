@@ -16,7 +16,8 @@
  * out in one write, and nothing is allocated per command.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import type { QpairConnectOptions, QpairEvents, TransportQpair } from '../transport.js';
+import type { QpairConnectOptions, TransportQpair } from '../transport.js';
+import { QpairEventSource, QpairState } from '../qpair-events.js';
 import { ProtocolError, TransportError } from '../../spec/errors.js';
 import { CQE_SIZE, CqeOffset } from '../../spec/cqe.js';
 import { dataDirectionOf, SqeOffset } from '../../spec/sqe.js';
@@ -85,24 +86,10 @@ const CLOSE_GRACE_MS = 1000;
 /** Status field reported for read data that failed its data digest (as Linux's host does). */
 const DATA_TRANSFER_ERROR_STATUS = GenericStatus.DATA_TRANSFER_ERROR;
 
-const State = {
-  /** TCP connect and ICReq/ICResp in progress. */
-  CONNECTING: 0,
-  READY: 1,
-  /** `close()` called; waiting for the socket to close. */
-  CLOSING: 2,
-  /** Closed or failed; nothing more is sent or delivered. */
-  CLOSED: 3,
-} as const;
-type State = (typeof State)[keyof typeof State];
-
 /** What a data buffer is to a command, by its data direction (opcode bits 1:0): none and bidirectional have no use for one. */
 const KIND_OF_DIRECTION: readonly (CommandKind | null)[] = [null, CommandKind.WRITE, CommandKind.READ, null];
 
-/** Placeholder until the driver sets `events`. */
-const NO_EVENTS: QpairEvents = { onCompletion: () => undefined, onFatal: () => undefined };
-
-export class TcpQpair implements TransportQpair, PduHandler {
+export class TcpQpair extends QpairEventSource implements TransportQpair, PduHandler {
   readonly qid: number;
   readonly qsize: number;
   readonly inCapsuleDataSize: number;
@@ -119,18 +106,13 @@ export class TcpQpair implements TransportQpair, PduHandler {
   private handshake: { resolve: (qp: TcpQpair) => void; reject: (err: Error) => void } | null = null;
   private readonly closed: Promise<void>;
   private readonly opts: QpairConnectOptions;
-  private readonly where: string;
   private readonly socket: Socket;
   private readonly recvBuffer = Buffer.allocUnsafe(RECV_BUFFER_SIZE);
   private readonly rx: PduReceiver;
   private readonly tx: PduSendQueue;
   private readonly slots: CommandSlots;
-  private sink: QpairEvents | null = null;
   private fmt: PduFormat = pduFormat(false, false);
-  private state: State = State.CONNECTING;
   private timer: NodeJS.Timeout | undefined;
-  private fatal: Error | null = null;
-  private fatalDelivered = false;
   /** Scratch CQE for completions the transport makes (SUCCESS flag, digest errors). */
   private readonly cqe = Buffer.alloc(CQE_SIZE);
 
@@ -147,12 +129,12 @@ export class TcpQpair implements TransportQpair, PduHandler {
   }
 
   private constructor(endpoint: TcpEndpoint, label: string, opts: QpairConnectOptions) {
+    super(`NVMe/TCP qid ${opts.qid} to ${label}`);
     this.opts = opts;
     this.qid = opts.qid;
     this.qsize = opts.qsize;
     this.inCapsuleDataSize =
       opts.qid === 0 ? ADMIN_IN_CAPSULE_DATA_SIZE : (opts.inCapsuleDataSize ?? DEFAULT_IO_IN_CAPSULE_DATA_SIZE);
-    this.where = `NVMe/TCP qid ${opts.qid} to ${label}`;
     this.slots = new CommandSlots(opts.qsize);
     this.rx = new PduReceiver({ role: 'host', maxDataLength: TCP_MAX_TRANSFER_SIZE, handler: this });
     this.opening = new Promise((resolve, reject) => (this.handshake = { resolve, reject }));
@@ -178,21 +160,8 @@ export class TcpQpair implements TransportQpair, PduHandler {
     this.timer = setTimeout(this.onConnectTimeout, opts.connectTimeoutMs);
   }
 
-  get events(): QpairEvents {
-    return this.sink ?? NO_EVENTS;
-  }
-
-  /** Set by the driver; a failure that happened before is reported to it now. */
-  set events(events: QpairEvents) {
-    this.sink = events;
-    if (this.fatal !== null && !this.fatalDelivered) this.deliverFatal();
-  }
-
   submit(sqe: Buffer, data: Buffer | null): void {
-    if (this.state !== State.READY) {
-      this.reportClosed();
-      return;
-    }
+    if (!this.readyToSubmit()) return;
     const cid = sqe.readUInt16LE(SqeOffset.CID);
     const length = data === null ? 0 : data.length;
     let kind: CommandKind = CommandKind.NO_DATA;
@@ -227,8 +196,8 @@ export class TcpQpair implements TransportQpair, PduHandler {
 
   /** Sends what is queued, ends the connection gracefully and resolves once the socket closed. */
   close(): Promise<void> {
-    if (this.state === State.READY) {
-      this.state = State.CLOSING;
+    if (this.state === QpairState.READY) {
+      this.state = QpairState.CLOSING;
       this.tx.flush();
       this.tx.discard();
       this.socket.end();
@@ -278,7 +247,7 @@ export class TcpQpair implements TransportQpair, PduHandler {
   // ---- receive path ----
 
   private readonly onRead = (nread: number): boolean => {
-    if (this.state === State.READY || this.state === State.CONNECTING) this.rx.push(this.recvBuffer.subarray(0, nread));
+    if (this.state === QpairState.READY || this.state === QpairState.CONNECTING) this.rx.push(this.recvBuffer.subarray(0, nread));
     return true;
   };
 
@@ -291,7 +260,7 @@ export class TcpQpair implements TransportQpair, PduHandler {
     this.dataDigest = ic.ddgst;
     this.maxH2CData = ic.maxh2cdata;
     clearTimeout(this.timer);
-    this.state = State.READY;
+    this.state = QpairState.READY;
     const handshake = this.handshake!;
     this.handshake = null;
     handshake.resolve(this);
@@ -474,15 +443,15 @@ export class TcpQpair implements TransportQpair, PduHandler {
   };
 
   private readonly onSocketError = (err: NodeJS.ErrnoException): void => {
-    if (this.state !== State.CLOSING) this.fail(socketError(err, this.where));
+    if (this.state !== QpairState.CLOSING) this.fail(socketError(err, this.where));
   };
 
   private onSocketClose(): void {
-    if (this.state === State.CLOSING) {
-      this.state = State.CLOSED;
+    if (this.state === QpairState.CLOSING) {
+      this.state = QpairState.CLOSED;
       return;
     }
-    const when = this.state === State.CONNECTING ? ' before ICResp' : this.rx.atPduBoundary ? '' : ' in the middle of a PDU';
+    const when = this.state === QpairState.CONNECTING ? ' before ICResp' : this.rx.atPduBoundary ? '' : ' in the middle of a PDU';
     this.fail(new TransportError(`${this.where}: connection closed by the controller${when}`, 'ECONNRESET'));
   }
 
@@ -492,8 +461,8 @@ export class TcpQpair implements TransportQpair, PduHandler {
    * rejects or the driver hears `onFatal`.
    */
   private fail(err: Error): void {
-    if (this.state === State.CLOSED) return;
-    this.state = State.CLOSED;
+    if (this.state === QpairState.CLOSED) return;
+    this.state = QpairState.CLOSED;
     clearTimeout(this.timer);
     this.tx.discard();
     if (err instanceof PduError && this.socket.writable) {
@@ -504,26 +473,11 @@ export class TcpQpair implements TransportQpair, PduHandler {
     } else {
       this.socket.destroy();
     }
-    this.fatal = err;
+    // While connecting no driver listens: the connect promise rejects instead.
+    this.reportFatal(err);
     const handshake = this.handshake;
-    if (handshake !== null) {
-      this.handshake = null;
-      this.fatalDelivered = true;
-      handshake.reject(err);
-    } else if (this.sink !== null) {
-      this.deliverFatal();
-    }
-  }
-
-  private deliverFatal(): void {
-    this.fatalDelivered = true;
-    this.sink!.onFatal(this.fatal!);
-  }
-
-  /** A submit on a queue pair that no longer works: the driver hears it once. */
-  private reportClosed(): void {
-    if (this.fatal === null) this.fatal = new TransportError(`${this.where}: queue pair is closed`, 'ECONNRESET');
-    if (!this.fatalDelivered && this.sink !== null) this.deliverFatal();
+    this.handshake = null;
+    handshake?.reject(err);
   }
 
   private destroyLater(): void {

@@ -7,9 +7,9 @@
  * and SPDK `nvmf_rdma_request_parse_sgl` make the same checks.
  */
 import { IN_CAPSULE_SGL_ID, SglOffset, sglIdentifier, SglSubtype, SglType } from '../../../spec/sgl.js';
-import { DataDirection, Psdt, SqeOffset } from '../../../spec/sqe.js';
+import { DataDirection, SqeOffset } from '../../../spec/sqe.js';
+import { sglDataDirection, TransportStatus } from '../command-data.js';
 import type { CommandFailure } from '../transport.js';
-import { commandDirection, TransportStatus } from '../tcp/command-data.js';
 
 /** How a command's data travels over NVMe/RDMA. */
 export const RdmaDataPath = {
@@ -61,16 +61,8 @@ export function describeRdmaCommandData(sqe: Buffer, received: number, limits: R
   out.rkey = 0;
   out.invalidate = false;
   out.failure = null;
-  const direction = commandDirection(sqe);
+  const direction = sglDataDirection(sqe, out);
   if (direction === DataDirection.NONE) return;
-  if (direction === DataDirection.BIDIRECTIONAL) {
-    out.failure = TransportStatus.INVALID_OPCODE;
-    return;
-  }
-  if (sqe[SqeOffset.FLAGS]! >> 6 === Psdt.PRP) {
-    out.failure = TransportStatus.INVALID_FIELD;
-    return;
-  }
   const sgl = SqeOffset.DPTR;
   const id = sqe[sgl + SglOffset.IDENTIFIER];
   if (id === IN_CAPSULE_SGL_ID) {

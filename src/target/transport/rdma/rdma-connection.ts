@@ -27,13 +27,10 @@ import { encodeRdmaCmAccept, RDMA_CM_ACCEPT_SIZE, RDMA_CM_RECFMT } from '../../.
 import { SQE_SIZE, SqeOffset } from '../../../spec/sqe.js';
 import { SglOffset } from '../../../spec/sgl.js';
 import { CqProgress } from '../../../native/completion-channel.js';
-import { CmIdOffset, CONN_PARAM_SIZE, ConnParamOffset, rdmacm } from '../../../native/rdmacm.js';
+import { rdmacm } from '../../../native/rdmacm.js';
 import {
   Access,
-  IBV_QPT_RC,
   NativeScratch,
-  QP_INIT_ATTR_SIZE,
-  QpInitAttrOffset,
   RegisteredMemory,
   SendFlag,
   SgeOffset,
@@ -44,6 +41,7 @@ import {
   WrOffset,
   WrOpcode,
 } from '../../../native/verbs.js';
+import { connectionParameters, createRcQp, DISCONNECT_WAIT_MS, prepareRecvWr, WC_BATCH } from '../../../transport/rdma/rc-queue-pair.js';
 import type { LogLevel } from '../../target-context.js';
 import type { CommandFailure, TargetConnectionInfo, TargetQueuePair } from '../transport.js';
 import type { PoolBuffer } from './buffer-pool.js';
@@ -52,13 +50,6 @@ import type { AcceptedConnect } from './connect-request.js';
 import { IndexQueue, WorkRequestCredits } from './flow-control.js';
 import type { RdmaTransportOptions } from './options.js';
 import type { RdmaDevice } from './rdma-device.js';
-
-/** Work completions reaped per ibv_poll_cq call. */
-const WC_BATCH = 32;
-/** How long a closing connection waits for DISCONNECTED before tearing down anyway. */
-const DISCONNECT_WAIT_MS = 1000;
-/** RC retry counts: 7 is "retry forever" for RNR. */
-const RNR_RETRY = 7;
 
 /** wr_id tags (bits 31:30); the low bits hold the receive or command index. */
 const Tag = { RECV: 0x4000_0000, SEND: 0x8000_0000, READ: 0xc000_0000 } as const;
@@ -212,24 +203,11 @@ export class RdmaConnection {
 
   private createResources(): void {
     const v = verbs();
-    const cm = rdmacm();
     const qsize = this.qsize;
     const sendDepth = this.credits.sendDepth;
     this.cq = v.createCq(this.device.ctx, sendDepth + qsize, null, this.device.channel.channel, 0);
     if (!this.cq) throw new TransportError(`ibv_create_cq failed: ${v.errnoName()}`, v.errnoName());
-    const attr = Buffer.alloc(QP_INIT_ATTR_SIZE);
-    attr.writeBigUInt64LE(this.cq, QpInitAttrOffset.SEND_CQ);
-    attr.writeBigUInt64LE(this.cq, QpInitAttrOffset.RECV_CQ);
-    attr.writeUInt32LE(sendDepth, QpInitAttrOffset.MAX_SEND_WR);
-    attr.writeUInt32LE(qsize, QpInitAttrOffset.MAX_RECV_WR);
-    attr.writeUInt32LE(1, QpInitAttrOffset.MAX_SEND_SGE);
-    attr.writeUInt32LE(1, QpInitAttrOffset.MAX_RECV_SGE);
-    attr.writeUInt32LE(IBV_QPT_RC, QpInitAttrOffset.QP_TYPE);
-    if (cm.createQp(this.id, this.device.pd, attr) !== 0) {
-      const e = cm.errnoName();
-      throw new TransportError(`rdma_create_qp failed: ${e}`, e);
-    }
-    this.qp = v.koffi.decode(this.id, CmIdOffset.QP, 'void *') as bigint;
+    this.qp = createRcQp(this.id, this.device.pd, this.cq, { maxSendWr: sendDepth, maxRecvWr: qsize, maxSendSge: 1 });
     this.recvMem = new RegisteredMemory(this.device.pd, qsize * this.recvSize, Access.LOCAL_WRITE);
     this.rspMem = new RegisteredMemory(this.device.pd, qsize * CQE_SIZE, Access.LOCAL_WRITE);
     this.scratch = new NativeScratch(Scratch.SIZE);
@@ -266,10 +244,7 @@ export class RdmaConnection {
     b.writeUInt32LE(SendFlag.SIGNALED, Scratch.WR1 + WrOffset.SEND_FLAGS);
     b.writeUInt32LE(CQE_SIZE, Scratch.SGE1 + SgeOffset.LENGTH);
     b.writeUInt32LE(this.rspMem!.lkey, Scratch.SGE1 + SgeOffset.LKEY);
-    b.writeBigUInt64LE(s.address + BigInt(Scratch.RECV_SGE), Scratch.RECV_WR + WrOffset.SG_LIST);
-    b.writeInt32LE(1, Scratch.RECV_WR + WrOffset.NUM_SGE);
-    b.writeUInt32LE(this.recvSize, Scratch.RECV_SGE + SgeOffset.LENGTH);
-    b.writeUInt32LE(this.recvMem!.lkey, Scratch.RECV_SGE + SgeOffset.LKEY);
+    prepareRecvWr(s, Scratch.RECV_WR, Scratch.RECV_SGE, this.recvSize, this.recvMem!.lkey);
   }
 
   /**
@@ -282,13 +257,15 @@ export class RdmaConnection {
     core.onTerminate = (reason) => this.close(`terminated by the target: ${reason}`);
     const s = this.scratch!;
     encodeRdmaCmAccept({ recfmt: RDMA_CM_RECFMT, crqsize: this.qsize }, s.buffer, Scratch.PRIVATE_DATA);
-    const param = Buffer.alloc(CONN_PARAM_SIZE);
-    param.writeBigUInt64LE(s.address + BigInt(Scratch.PRIVATE_DATA), ConnParamOffset.PRIVATE_DATA);
-    param[ConnParamOffset.PRIVATE_DATA_LEN] = RDMA_CM_ACCEPT_SIZE;
-    param[ConnParamOffset.RESPONDER_RESOURCES] = 0;
-    param[ConnParamOffset.INITIATOR_DEPTH] = this.request.readDepth;
-    param[ConnParamOffset.FLOW_CONTROL] = 1;
-    param[ConnParamOffset.RNR_RETRY_COUNT] = RNR_RETRY;
+    // Responder resources 0: the host does not RDMA READ from us.
+    const param = connectionParameters({
+      scratch: s,
+      offset: Scratch.PRIVATE_DATA,
+      length: RDMA_CM_ACCEPT_SIZE,
+      responderResources: 0,
+      initiatorDepth: this.request.readDepth,
+      retryCount: 0,
+    });
     const cm = rdmacm();
     if (cm.accept(this.id, param) !== 0) {
       const e = cm.errnoName();

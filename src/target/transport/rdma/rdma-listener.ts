@@ -20,20 +20,14 @@ import { encodeRdmaCmReject, RdmaCmRejectError, RdmaCmStatus, RDMA_CM_REJECT_SIZ
 import { fdWatcher } from '../../../native/fd-watch.js';
 import { CmEventType, CmIdOffset, rdmacm, socketAddress, type CmEvent } from '../../../native/rdmacm.js';
 import { NativeScratch, verbs } from '../../../native/verbs.js';
-import { sameListener, type ListenerAddress } from '../../listener.js';
+import type { ListenerAddress } from '../../listener.js';
 import type { LogLevel } from '../../target-context.js';
-import { formatListenUrl, parseListenUrl } from '../listen-address.js';
-import type { TargetConnectionInfo, TargetCore } from '../transport.js';
+import { formatListenUrl } from '../listen-address.js';
+import { TargetListener, type ListeningTargetCore } from '../target-listener.js';
 import { checkConnectRequest, type ConnectLimits } from './connect-request.js';
 import { resolveRdmaTransportOptions, type RdmaTransportOptions } from './options.js';
 import { RdmaConnection, type RdmaConnectionContext } from './rdma-connection.js';
 import { RdmaDevice } from './rdma-device.js';
-
-/** The target core as the listener uses it: queue pairs, and the address book discovery reads (NvmfTarget). */
-export interface RdmaTargetCore extends TargetCore {
-  addListener(addr: ListenerAddress): unknown;
-  removeListener(addr: ListenerAddress): unknown;
-}
 
 export interface RdmaListenerOptions extends Partial<RdmaTransportOptions> {
   /** Highest I/O queue ID a host may connect (the controller's I/O queue limit); connect requests above it are rejected with INVALID_QID. */
@@ -57,10 +51,8 @@ interface Port {
   readonly address: ListenerAddress;
 }
 
-export class RdmaListener {
-  /** The transport options after defaults. */
-  readonly options: RdmaTransportOptions;
-  private readonly ports: Port[] = [];
+/** Listens on `rdma://` addresses, each through its own rdma_cm ID on the listener's event channel. */
+export class RdmaListener extends TargetListener<Port, RdmaTransportOptions> {
   private readonly connections = new Map<bigint, RdmaConnection>();
   private readonly devices = new Map<bigint, RdmaDevice>();
   private readonly ctx: RdmaConnectionContext;
@@ -69,17 +61,13 @@ export class RdmaListener {
   private readonly channelFd: number;
   /** Native home of reject private data (rdma_reject reads it from C). */
   private readonly rejectData: NativeScratch;
-  private closing = false;
 
   /**
    * @throws ConfigError for an invalid option; TransportError when libibverbs or
    * librdmacm is missing or no RDMA device can be opened
    */
-  constructor(
-    private readonly core: RdmaTargetCore,
-    opts: RdmaListenerOptions = {},
-  ) {
-    this.options = resolveRdmaTransportOptions(opts);
+  constructor(core: ListeningTargetCore, opts: RdmaListenerOptions = {}) {
+    super(core, 'RDMA', resolveRdmaTransportOptions(opts));
     this.ctx = { options: this.options, log: opts.log ?? (() => {}) };
     this.limits = {
       maxAqDepth: this.options.maxAqDepth,
@@ -94,60 +82,15 @@ export class RdmaListener {
     fdWatcher().watch(this.channelFd, this.onCmEvents);
   }
 
-  /** The addresses listened on, with the ports actually bound. */
-  get addresses(): ListenerAddress[] {
-    return this.ports.map((p) => p.address);
-  }
-
-  /** Connections open now. */
   get connectionCount(): number {
     return this.connections.size;
   }
 
-  /**
-   * Starts listening on `addr` (`rdma://ADDR:PORT` or a ListenerAddress; port 0
-   * picks a free port) and registers the bound address with the target core.
-   * @returns the bound address
-   * @throws ConfigError for a malformed address; TransportError (code EADDRINUSE, ENODEV...) when it cannot be bound
-   */
-  async listen(addr: ListenerAddress | string): Promise<ListenerAddress> {
-    if (this.closing) throw new TransportError('the RDMA listener is closed');
-    const want = typeof addr === 'string' ? parseListenUrl(addr) : addr;
-    const cm = rdmacm();
-    const family = isIP(want.traddr) === 6 ? 6 : 4;
-    const sockaddr = socketAddress(want.traddr, Number(want.trsvcid), family);
-    const id = cm.createId(this.channel);
-    const fail = (call: string): TransportError => {
-      const e = cm.errnoName();
-      cm.destroyId(id);
-      return new TransportError(`cannot listen on ${formatListenUrl(want)}: ${BIND_FAILURES[e] ?? `${call} failed`} (${call}: ${e})`, e);
-    };
-    if (cm.bindAddr(id, sockaddr) !== 0) throw fail('rdma_bind_addr');
-    if (cm.listen(id, this.options.acceptorBacklog) !== 0) throw fail('rdma_listen');
-    const bound: ListenerAddress = { trtype: 'RDMA', adrfam: want.adrfam, traddr: want.traddr, trsvcid: String(cm.localAddress(id).port) };
-    try {
-      this.core.addListener(bound);
-    } catch (err) {
-      cm.destroyId(id);
-      throw err;
-    }
-    this.ports.push({ id, address: bound });
+  /** As `TargetListener.listen`; logs the address bound. */
+  override async listen(addr: ListenerAddress | string): Promise<ListenerAddress> {
+    const bound = await super.listen(addr);
     this.ctx.log('info', `rdma: listening on ${formatListenUrl(bound)}`);
     return bound;
-  }
-
-  /**
-   * Stops accepting on one address and unregisters it from the core, which
-   * ends the associations whose admin queue came in through it.
-   * @returns false if not listening there
-   */
-  async stopListening(addr: ListenerAddress | string): Promise<boolean> {
-    const want = typeof addr === 'string' ? parseListenUrl(addr) : addr;
-    const i = this.ports.findIndex((p) => sameListener(p.address, want));
-    if (i < 0) return false;
-    const [port] = this.ports.splice(i, 1);
-    this.stopPort(port!);
-    return true;
   }
 
   /** Stops every listener, closes every connection, then frees the devices and the event channel. */
@@ -174,9 +117,23 @@ export class RdmaListener {
     rdmacm().destroyEventChannel(this.channel);
   }
 
-  private stopPort(port: Port): void {
+  protected async bind(want: ListenerAddress): Promise<Port> {
+    const cm = rdmacm();
+    const family = isIP(want.traddr) === 6 ? 6 : 4;
+    const sockaddr = socketAddress(want.traddr, Number(want.trsvcid), family);
+    const id = cm.createId(this.channel);
+    const fail = (call: string): TransportError => {
+      const e = cm.errnoName();
+      cm.destroyId(id);
+      return new TransportError(`cannot listen on ${formatListenUrl(want)}: ${BIND_FAILURES[e] ?? `${call} failed`} (${call}: ${e})`, e);
+    };
+    if (cm.bindAddr(id, sockaddr) !== 0) throw fail('rdma_bind_addr');
+    if (cm.listen(id, this.options.acceptorBacklog) !== 0) throw fail('rdma_listen');
+    return { id, address: { trtype: 'RDMA', adrfam: want.adrfam, traddr: want.traddr, trsvcid: String(cm.localAddress(id).port) } };
+  }
+
+  protected unbind(port: Port): void {
     rdmacm().destroyId(port.id);
-    this.core.removeListener(port.address);
   }
 
   // ---- rdma_cm events ----
@@ -249,19 +206,13 @@ export class RdmaListener {
     }
     const port = this.ports.find((p) => p.id === ev.listenId);
     const local = cm.localAddress(ev.id);
-    const opts = this.options;
-    const info: TargetConnectionInfo = {
-      trtype: 'RDMA',
+    const info = this.connectionInfo({
       adrfam: local.family === 6 ? 'IPv6' : 'IPv4',
       traddr: local.address,
       trsvcid: port?.address.trsvcid ?? String(local.port),
       peerAddress: peer.address,
       peerPort: peer.port,
-      inCapsuleDataSize: opts.inCapsuleDataSize,
-      maxIoSize: opts.maxIoSize,
-      maxQueueDepth: opts.maxQueueDepth,
-      maxAdminQueueDepth: opts.maxAqDepth,
-    };
+    });
     let conn: RdmaConnection;
     try {
       conn = new RdmaConnection(ev.id, this.deviceOf(ev.id), this.ctx, info, accepted);

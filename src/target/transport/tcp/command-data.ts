@@ -5,12 +5,13 @@
  * Data Block, identifier 01h, or a Transport Data Block, 5Ah). Linux nvmet
  * `nvmet_tcp_map_data` and SPDK `nvmf_tcp_req_parse_sgl` make the same checks.
  */
-import { FABRICS_OPCODE } from '../../../spec/opcodes.js';
 import { IN_CAPSULE_SGL_ID, SglOffset, TRANSPORT_SGL_ID } from '../../../spec/sgl.js';
-import { DataDirection, dataDirectionOf, Psdt, SqeOffset } from '../../../spec/sqe.js';
-import { GenericStatus, StatusCodeType } from '../../../spec/status.js';
-import { FabricsSqeOffset } from '../../../spec/fabrics.js';
+import { DataDirection, SqeOffset } from '../../../spec/sqe.js';
+import { sglDataDirection, TransportStatus } from '../command-data.js';
 import type { CommandFailure } from '../transport.js';
+
+/** The statuses `describeCommandData` fails commands with, and the connection its digest errors with. */
+export { TransportStatus } from '../command-data.js';
 
 /** How a command's data travels over NVMe/TCP. */
 export const DataPath = {
@@ -24,17 +25,6 @@ export const DataPath = {
   C2H: 3,
 } as const;
 export type DataPath = (typeof DataPath)[keyof typeof DataPath];
-
-/** The statuses the transport fails commands with itself, through `TargetQueuePair.fail`. */
-export const TransportStatus = {
-  INVALID_OPCODE: { sct: StatusCodeType.GENERIC, sc: GenericStatus.INVALID_OPCODE, dnr: true },
-  INVALID_FIELD: { sct: StatusCodeType.GENERIC, sc: GenericStatus.INVALID_FIELD, dnr: true },
-  DATA_SGL_LENGTH_INVALID: { sct: StatusCodeType.GENERIC, sc: GenericStatus.DATA_SGL_LENGTH_INVALID, dnr: true },
-  SGL_DESCRIPTOR_TYPE_INVALID: { sct: StatusCodeType.GENERIC, sc: GenericStatus.SGL_DESCRIPTOR_TYPE_INVALID, dnr: true },
-  SGL_OFFSET_INVALID: { sct: StatusCodeType.GENERIC, sc: GenericStatus.SGL_OFFSET_INVALID, dnr: true },
-  /** A data digest did not match: the host may retry the command (no DNR), as SPDK reports it. */
-  TRANSIENT_TRANSPORT_ERROR: { sct: StatusCodeType.GENERIC, sc: GenericStatus.TRANSIENT_TRANSPORT_ERROR, dnr: false },
-} as const satisfies Record<string, CommandFailure>;
 
 /** Filled in by `describeCommandData`; the transport's command slots implement it. */
 export interface CommandData {
@@ -53,27 +43,13 @@ export interface CommandDataLimits {
   maxIoSize: number;
 }
 
-/** The data direction of a command: opcode bits 1:0, or FCTYPE bits 1:0 for a Fabrics command. */
-export function commandDirection(sqe: Buffer): DataDirection {
-  const opc = sqe[SqeOffset.OPC]!;
-  return dataDirectionOf(opc === FABRICS_OPCODE ? sqe[FabricsSqeOffset.FCTYPE]! : opc);
-}
-
 /** Reads the direction and SGL1 of `sqe` into `out`. Allocates nothing (called per command). */
 export function describeCommandData(sqe: Buffer, limits: CommandDataLimits, out: CommandData): void {
   out.path = DataPath.NONE;
   out.length = 0;
   out.failure = null;
-  const direction = commandDirection(sqe);
+  const direction = sglDataDirection(sqe, out);
   if (direction === DataDirection.NONE) return;
-  if (direction === DataDirection.BIDIRECTIONAL) {
-    out.failure = TransportStatus.INVALID_OPCODE;
-    return;
-  }
-  if (sqe[SqeOffset.FLAGS]! >> 6 === Psdt.PRP) {
-    out.failure = TransportStatus.INVALID_FIELD;
-    return;
-  }
   const sgl = SqeOffset.DPTR;
   const length = sqe.readUInt32LE(sgl + SglOffset.LENGTH);
   switch (sqe[sgl + SglOffset.IDENTIFIER]) {

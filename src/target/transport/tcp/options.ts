@@ -4,7 +4,7 @@
  * defaults, so a configuration carries over. One table drives defaults,
  * validation, the CLI's help and the RPC layer.
  */
-import { ConfigError } from '../../../spec/errors.js';
+import { multipleOf, powerOfTwo, resolveOptions, type OptionInfo } from '../option-table.js';
 
 export interface TcpTransportOptions {
   /** Largest I/O queue in entries (SPDK `max_queue_depth`; CAP.MQES + 1). */
@@ -30,27 +30,8 @@ export interface TcpTransportOptions {
   c2hSuccess: boolean;
 }
 
-/** One option: its JSON-RPC name, default, limits and a line for `--help`. */
-export interface TcpOptionInfo {
-  readonly key: keyof TcpTransportOptions;
-  /** Name in `nvmf_create_transport` parameters (SPDK's, where SPDK has the option). */
-  readonly rpcName: string;
-  /** SPDK's nvmf TCP transport has this option with this name and default. */
-  readonly spdk: boolean;
-  /** What the value counts; `flag` for booleans. */
-  readonly unit: 'bytes' | 'entries' | 'flag';
-  /** null: the value of `maxIoSize`. */
-  readonly defaultValue: number | boolean | null;
-  readonly description: string;
-  /** Inclusive bounds for numbers. */
-  readonly min?: number;
-  readonly max?: number;
-  /** Extra rule for numbers; returns what is expected when `value` breaks it. */
-  readonly check?: (value: number) => string | null;
-}
-
-const powerOfTwo = (v: number): string | null => ((v & (v - 1)) === 0 ? null : 'a power of two');
-const multipleOf = (n: number) => (v: number) => (v % n === 0 ? null : `a multiple of ${n}`);
+/** One option of the NVMe/TCP transport's table. */
+export type TcpOptionInfo = OptionInfo<TcpTransportOptions>;
 
 /** Every transport option, SPDK's first in SPDK's order. `maxIoSize` comes before `maxH2CDataSize`, whose default it is. */
 export const TCP_TRANSPORT_OPTIONS: readonly TcpOptionInfo[] = [
@@ -109,7 +90,7 @@ export const TCP_TRANSPORT_OPTIONS: readonly TcpOptionInfo[] = [
     rpcName: 'max_h2c_data_size',
     spdk: false,
     unit: 'bytes',
-    defaultValue: null,
+    defaultValue: 'maxIoSize',
     min: 4096,
     max: 16 * 1024 * 1024,
     check: multipleOf(4),
@@ -122,22 +103,5 @@ export const TCP_TRANSPORT_OPTIONS: readonly TcpOptionInfo[] = [
  * @throws ConfigError naming the option (by its camelCase key) and what was expected
  */
 export function resolveTcpTransportOptions(opts: Partial<TcpTransportOptions> = {}): TcpTransportOptions {
-  const out: Record<string, number | boolean> = {};
-  for (const info of TCP_TRANSPORT_OPTIONS) {
-    const given = opts[info.key];
-    const value = given ?? info.defaultValue ?? out.maxIoSize!;
-    if (info.unit !== 'flag') checkNumber(info, value);
-    else if (typeof value !== 'boolean') throw new ConfigError(info.key, `expected true or false, got ${String(value)}`);
-    out[info.key] = value;
-  }
-  return out as unknown as TcpTransportOptions;
-}
-
-function checkNumber(info: TcpOptionInfo, value: unknown): void {
-  const range = `an integer from ${info.min} to ${info.max}`;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < info.min! || value > info.max!) {
-    throw new ConfigError(info.key, `expected ${range}, got ${String(value)}`);
-  }
-  const broken = info.check?.(value);
-  if (broken) throw new ConfigError(info.key, `expected ${broken}, got ${value}`);
+  return resolveOptions(TCP_TRANSPORT_OPTIONS, opts);
 }

@@ -35,7 +35,8 @@ import {
 } from '../../../spec/tcp/index.js';
 import type { LogLevel } from '../../target-context.js';
 import type { CommandFailure, TargetConnectionInfo, TargetCore, TargetQueuePair } from '../transport.js';
-import { DataPath, describeCommandData, TransportStatus, type CommandDataLimits } from './command-data.js';
+import { TransportStatus } from '../command-data.js';
+import { DataPath, describeCommandData, type CommandDataLimits } from './command-data.js';
 import type { DataBufferPool } from './data-buffer-pool.js';
 import type { TcpTransportOptions } from './options.js';
 import { PduSender } from './pdu-sender.js';
