@@ -9,7 +9,7 @@
 import { ConfigError, ProtocolError } from './errors.js';
 import { formatUuid } from './field-layout.js';
 import { FABRICS_OPCODE } from './opcodes.js';
-import { SQE_SIZE, SqeOffset } from './sqe.js';
+import { dataDirectionOf, SQE_SIZE, SqeOffset, type DataDirection } from './sqe.js';
 
 /** The Fabrics status codes live with the others; re-exported for Fabrics users. */
 export { FabricsCommandStatus } from './status.js';
@@ -511,4 +511,10 @@ export function propertyValueFromCqe(cdw0: number, cdw1: number, size: 4 | 8): b
 /** Splits a Property Get value into CQE dwords 0 and 1 (target side). */
 export function propertyValueToCqe(value: bigint): { cdw0: number; cdw1: number } {
   return { cdw0: Number(value & 0xffffffffn), cdw1: Number((value >> 32n) & 0xffffffffn) };
+}
+
+/** The data direction of any command: opcode bits 1:0, or FCTYPE bits 1:0 for a Fabrics command. */
+export function commandDataDirection(sqe: Uint8Array): DataDirection {
+  const opc = sqe[SqeOffset.OPC]!;
+  return dataDirectionOf(opc === FABRICS_OPCODE ? sqe[FabricsSqeOffset.FCTYPE]! : opc);
 }

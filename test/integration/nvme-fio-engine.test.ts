@@ -11,10 +11,9 @@ import type { runFio as RunFio } from '../../src/fio/fio-engine.js';
 import { parseTransportId } from '../../src/nvme-driver/transport-id.js';
 import { MallocBlockDevice } from '../../src/target/bdev/malloc.js';
 import type { BlockDevice } from '../../src/target/bdev/block-device.js';
-import { NvmfTarget } from '../../src/target/target.js';
-import { TcpListener } from '../../src/target/transport/tcp/index.js';
 import { CorruptingBlockDevice } from '../helpers/corrupting-block-device.js';
 import { fioJob, jobFile } from '../helpers/fio-job.js';
+import { serveBlockDevice } from '../helpers/in-process-target.js';
 import { ensureBuilt, REPO } from './fixtures/built-dist.js';
 
 const ENGINE = 'dist/src/fio/fio-engine.js';
@@ -37,15 +36,9 @@ afterEach(async () => {
 
 /** A target in this process serving `bdev` as namespace 1. */
 async function serve(bdev: BlockDevice): Promise<string> {
-  const target = new NvmfTarget();
-  target.createSubsystem({ nqn: NQN, allowAnyHost: true }).addNamespace(bdev);
-  const tcp = new TcpListener(target);
-  const bound = await tcp.listen('tcp://127.0.0.1:0');
-  stopTarget = async () => {
-    await tcp.close();
-    target.close();
-  };
-  return `trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:${bound.trsvcid} subnqn:${NQN} ns:1`;
+  const served = await serveBlockDevice(NQN, bdev);
+  stopTarget = served.stop;
+  return `trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:${served.trsvcid} subnqn:${NQN} ns:1`;
 }
 
 const ios = (r: FioJobRaw, d: 0 | 1 | 2): number => r.directions[d].lat.ios;

@@ -8,9 +8,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MallocBlockDevice } from '../../src/target/bdev/malloc.js';
 import type { BlockDevice } from '../../src/target/bdev/block-device.js';
-import { NvmfTarget } from '../../src/target/target.js';
-import { TcpListener } from '../../src/target/transport/tcp/index.js';
 import { CorruptingBlockDevice } from '../helpers/corrupting-block-device.js';
+import { serveBlockDevice } from '../helpers/in-process-target.js';
 import { parseTable, perf, requireBuild, trid } from './perf-process.js';
 
 const NQN = 'nqn.2016-06.io.nvmekit:verify';
@@ -21,15 +20,9 @@ const NUM_BLOCKS = 8192;
 let stop: (() => Promise<void>) | null = null;
 
 async function serve(bdev: BlockDevice): Promise<string> {
-  const target = new NvmfTarget();
-  target.createSubsystem({ nqn: NQN, allowAnyHost: true }).addNamespace(bdev);
-  const tcp = new TcpListener(target);
-  const bound = await tcp.listen('tcp://127.0.0.1:0');
-  stop = async () => {
-    await tcp.close();
-    target.close();
-  };
-  return trid(bound.trsvcid, NQN);
+  const served = await serveBlockDevice(NQN, bdev);
+  stop = served.stop;
+  return trid(served.trsvcid, NQN);
 }
 
 const VERIFY_RUN = ['--verify', '-q', '16', '-o', '4096', '-w', 'randrw', '-M', '50', '-c', '0x3', '-P', '2'];

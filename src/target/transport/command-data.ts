@@ -4,9 +4,8 @@
  * fail a command before it reaches the core. Each transport then reads SGL1
  * its own way (`tcp/command-data.ts`, `rdma/command-data.ts`).
  */
-import { FABRICS_OPCODE } from '../../spec/opcodes.js';
-import { FabricsSqeOffset } from '../../spec/fabrics.js';
-import { DataDirection, dataDirectionOf, Psdt, SqeOffset } from '../../spec/sqe.js';
+import { commandDataDirection } from '../../spec/fabrics.js';
+import { DataDirection, Psdt, SqeOffset } from '../../spec/sqe.js';
 import { GenericStatus, StatusCodeType } from '../../spec/status.js';
 import type { CommandFailure } from './transport.js';
 
@@ -21,19 +20,13 @@ export const TransportStatus = {
   TRANSIENT_TRANSPORT_ERROR: { sct: StatusCodeType.GENERIC, sc: GenericStatus.TRANSIENT_TRANSPORT_ERROR, dnr: false },
 } as const satisfies Record<string, CommandFailure>;
 
-/** The data direction of a command: opcode bits 1:0, or FCTYPE bits 1:0 for a Fabrics command. */
-function commandDirection(sqe: Buffer): DataDirection {
-  const opc = sqe[SqeOffset.OPC]!;
-  return dataDirectionOf(opc === FABRICS_OPCODE ? sqe[FabricsSqeOffset.FCTYPE]! : opc);
-}
-
 /**
  * The direction of the data SGL1 describes, or NONE when there is no SGL to
  * read: the command moves no data, or it cannot be served and `out.failure`
  * says why (a bidirectional opcode; PSDT asking for PRPs, which fabrics do not carry).
  */
 export function sglDataDirection(sqe: Buffer, out: { failure: CommandFailure | null }): DataDirection {
-  const direction = commandDirection(sqe);
+  const direction = commandDataDirection(sqe);
   if (direction === DataDirection.BIDIRECTIONAL) {
     out.failure = TransportStatus.INVALID_OPCODE;
     return DataDirection.NONE;

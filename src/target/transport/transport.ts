@@ -1,5 +1,5 @@
 /**
- * The contract between a target transport (TCP listener, later RDMA) and the
+ * The contract between a target transport (the TCP and RDMA listeners) and the
  * target core (subsystems, controllers, block devices).
  *
  * A transport accepts connections, frames PDUs, gathers write data (in-capsule

@@ -35,9 +35,9 @@ import type { QpairConnectOptions, TransportQpair } from '../transport.js';
 import { QpairEventSource, QpairState } from '../qpair-events.js';
 import { ProtocolError, TransportError } from '../../spec/errors.js';
 import { CqeOffset } from '../../spec/cqe.js';
-import { dataDirectionOf, DataDirection, Psdt, SQE_SIZE, SqeOffset } from '../../spec/sqe.js';
-import { AdminOpcode, FABRICS_OPCODE } from '../../spec/opcodes.js';
-import { FabricsSqeOffset } from '../../spec/fabrics.js';
+import { DataDirection, Psdt, SQE_SIZE, SqeOffset } from '../../spec/sqe.js';
+import { AdminOpcode } from '../../spec/opcodes.js';
+import { commandDataDirection } from '../../spec/fabrics.js';
 import { writeInCapsuleSgl, writeKeyedSgl } from '../../spec/sgl.js';
 import { decodeRdmaCmAccept, encodeRdmaCmRequest, RDMA_CM_REQUEST_SIZE, rdmaCmRequestFor } from '../../spec/rdma.js';
 import {
@@ -259,7 +259,7 @@ export class RdmaQpair extends QpairEventSource implements TransportQpair {
     const cid = sqe.readUInt16LE(SqeOffset.CID);
     const length = data === null ? 0 : data.length;
     const opc = sqe[SqeOffset.OPC]!;
-    const direction = dataDirectionOf(opc === FABRICS_OPCODE ? sqe[FabricsSqeOffset.FCTYPE]! : opc);
+    const direction = commandDataDirection(sqe);
     if (length > RDMA_MAX_TRANSFER_SIZE) {
       throw new RangeError(`${length} bytes exceed the NVMe/RDMA transfer size of ${RDMA_MAX_TRANSFER_SIZE} (the driver splits larger I/O)`);
     }

@@ -20,9 +20,9 @@ import type { QpairConnectOptions, TransportQpair } from '../transport.js';
 import { QpairEventSource, QpairState } from '../qpair-events.js';
 import { ProtocolError, TransportError } from '../../spec/errors.js';
 import { CQE_SIZE, CqeOffset } from '../../spec/cqe.js';
-import { dataDirectionOf, SqeOffset } from '../../spec/sqe.js';
+import { SqeOffset } from '../../spec/sqe.js';
 import { FABRICS_OPCODE } from '../../spec/opcodes.js';
-import { FabricsSqeOffset } from '../../spec/fabrics.js';
+import { commandDataDirection } from '../../spec/fabrics.js';
 import { GenericStatus, isSuccess } from '../../spec/status.js';
 import {
   ChOffset,
@@ -169,7 +169,7 @@ export class TcpQpair extends QpairEventSource implements TransportQpair, PduHan
     if (length > 0) {
       const opc = sqe[SqeOffset.OPC]!;
       const fabrics = opc === FABRICS_OPCODE;
-      const direction = dataDirectionOf(fabrics ? sqe[FabricsSqeOffset.FCTYPE]! : opc);
+      const direction = commandDataDirection(sqe);
       const k = KIND_OF_DIRECTION[direction];
       if (k === null) {
         throw new RangeError(`opcode 0x${opc.toString(16)} moves no data one way (direction ${direction}) but was given ${length} bytes`);
