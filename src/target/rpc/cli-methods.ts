@@ -4,6 +4,7 @@
  * prints the result. One table drives parsing, help and printing.
  */
 import { DISCOVERY_NQN } from '../../spec/fabrics.js';
+import { RDMA_TRANSPORT_OPTIONS } from '../transport/rdma/options.js';
 import { TCP_TRANSPORT_OPTIONS } from '../transport/tcp/index.js';
 
 /** How rpc.py shows a result: `dict` pretty JSON, `json` the same with a string's quotes stripped, `none` nothing. */
@@ -39,32 +40,56 @@ const NQN = arg('<nqn>', 'nqn', 'subsystem NQN');
 
 const LISTENER_ARGS: readonly CliArg[] = [
   arg('<nqn>', 'nqn', "subsystem NQN ('discovery' for the discovery subsystem)"),
-  arg('-t, --trtype <trtype>', 'listen_address.trtype', 'transport type (tcp)'),
+  arg('-t, --trtype <trtype>', 'listen_address.trtype', 'transport type (tcp or rdma)'),
   arg('-a, --traddr <traddr>', 'listen_address.traddr', 'transport address (IP)'),
   arg('-f, --adrfam <adrfam>', 'listen_address.adrfam', 'address family (IPv4, IPv6); default from the address'),
   arg('-s, --trsvcid <trsvcid>', 'listen_address.trsvcid', 'transport service ID (port)'),
 ];
 
-/** rpc.py's short flags for the TCP options it has; ours get long flags only. */
+/** rpc.py's short flags for the transport options it has; ours get long flags only. */
 const TRANSPORT_SHORT: Readonly<Record<string, string>> = {
   max_queue_depth: '-q',
   in_capsule_data_size: '-c',
   max_io_size: '-i',
   max_aq_depth: '-a',
   c2h_success: '-o',
+  io_unit_size: '-u',
+  num_shared_buffers: '-n',
+  acceptor_backlog: '-l',
 };
 
-const TRANSPORT_ARGS: readonly CliArg[] = [
-  arg('-t, --trtype <trtype>', 'trtype', 'transport type (TCP)'),
-  arg('-m, --max-io-qpairs-per-ctrlr <n>', 'max_io_qpairs_per_ctrlr', 'most I/O queues per controller', 'int'),
-  ...TCP_TRANSPORT_OPTIONS.map((o) => {
+interface TransportOptionFlag {
+  rpcName: string;
+  unit: string;
+  description: string;
+}
+
+/** Every transport's options once each; one that only some transport takes says which, as rpc.py does. */
+function transportOptionArgs(tables: Readonly<Record<string, readonly TransportOptionFlag[]>>): CliArg[] {
+  const owners = new Map<string, { option: TransportOptionFlag; trtypes: string[] }>();
+  for (const [trtype, options] of Object.entries(tables)) {
+    for (const option of options) {
+      const seen = owners.get(option.rpcName);
+      if (seen) seen.trtypes.push(trtype);
+      else owners.set(option.rpcName, { option, trtypes: [trtype] });
+    }
+  }
+  const all = Object.keys(tables).length;
+  return [...owners.values()].map(({ option: o, trtypes }) => {
     const long = `--${o.rpcName.replace(/_/g, '-')}`;
     const short = TRANSPORT_SHORT[o.rpcName];
     const flags = short ? `${short}, ${long}` : long;
+    const only = trtypes.length < all ? ` (${trtypes.join(', ')} only)` : '';
     return o.unit === 'flag'
-      ? arg(flags, o.rpcName, `do not ${o.description}`, 'false')
-      : arg(`${flags} <n>`, o.rpcName, o.description, 'int');
-  }),
+      ? arg(flags, o.rpcName, `do not ${o.description}${only}`, 'false')
+      : arg(`${flags} <n>`, o.rpcName, `${o.description}${only}`, 'int');
+  });
+}
+
+const TRANSPORT_ARGS: readonly CliArg[] = [
+  arg('-t, --trtype <trtype>', 'trtype', 'transport type (TCP or RDMA)'),
+  arg('-m, --max-io-qpairs-per-ctrlr <n>', 'max_io_qpairs_per_ctrlr', 'most I/O queues per controller', 'int'),
+  ...transportOptionArgs({ TCP: TCP_TRANSPORT_OPTIONS, RDMA: RDMA_TRANSPORT_OPTIONS }),
 ];
 
 /** rpc.py's shortcut: `discovery` names the discovery subsystem. */

@@ -29,6 +29,19 @@ describe('the nvme-rpc table', () => {
     for (const a of m.args) if (!CLI_ONLY.has(a.param)) expect(hasParam(schema, a.param), `${name} ${a.spec} -> ${a.param}`).toBe(true);
   });
 
+  it("nvmf_create_transport takes every TCP and RDMA option once, with rpc.py's short flags, saying which transport only some are for", () => {
+    const args = CLI_METHODS.find((x) => x.name === 'nvmf_create_transport')!.args;
+    const params = args.map((a) => a.param);
+    expect(new Set(params).size).toBe(params.length);
+    const flag = (param: string) => args.find((a) => a.param === param)!;
+    expect(flag('max_queue_depth').spec).toMatch(/^-q, --max-queue-depth /);
+    expect(flag('max_queue_depth').help).not.toMatch(/only\)$/);
+    expect(flag('io_unit_size').spec).toMatch(/^-u, --io-unit-size /);
+    expect(flag('num_shared_buffers').help).toMatch(/\(RDMA only\)$/);
+    expect(flag('acceptor_backlog').spec).toMatch(/^-l, /);
+    expect(flag('c2h_success').help).toMatch(/\(TCP only\)$/);
+  });
+
   it("turns bdev_malloc_create's MiB into blocks as rpc.py does", () => {
     const m = CLI_METHODS.find((x) => x.name === 'bdev_malloc_create')!;
     expect(m.finish!({ total_size: 64, block_size: 4096, name: 'M' })).toEqual({ block_size: 4096, name: 'M', num_blocks: 16384 });
