@@ -8,36 +8,16 @@
 cd "$REPO" || exit 1
 T=$LAB_TEST_OUT
 NQN=nqn.2024-01.io.lab:sub1
-DISCOVERY_NQN=nqn.2014-08.org.nvmexpress.discovery
 PORT_TRID="trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:4420"
 
-built() {
-  need_file dist/src/index.js "npm run build" && need_file dist/tools/nvme-identify.js "npm run build"
-}
-
-identify() {  # identify SUBNQN OUTFILE
-  timeout 60 node dist/tools/nvme-identify.js -r "$PORT_TRID subnqn:$1" > "$2" 2>&1; rc=$?
-  cat "$2"
-  [ $rc -eq 0 ] || fail "nvme-identify exited with $rc"
-}
-identify_ctrl() {
-  identify $NQN $T/identify.txt || return 1
-  # nvmet reports model "Linux" and the kernel release as firmware
-  grep -Ei 'model|firmware|^ *(mn|fr) *:' $T/identify.txt | grep -q Linux ||
-    fail "expected 'Linux' on the model/firmware lines of nvme-identify's output"
-}
-identify_discovery() {
-  identify $DISCOVERY_NQN $T/discovery.txt || return 1
-  expect_match $T/discovery.txt "$NQN" "a discovery log entry for $NQN"
-}
 host_io() {  # host_io SEED [--digests]
   timeout 180 node "$LAB_DIR/guest-tests/host-io.mjs" -r "$PORT_TRID subnqn:$NQN" --nsid 2 --seed "$@"
 }
 
-must "nvmekit is built" built
+must "nvmekit is built" built dist/src/index.js dist/tools/nvme-identify.js
 must "kernel nvmet: $NQN on tcp 127.0.0.1:4420" timeout 60 "$LAB_DIR/guest/nvmet-setup.sh"
-step "nvme-identify: controller (model/firmware 'Linux')" identify_ctrl
-step "nvme-identify: discovery log lists $NQN" identify_discovery
+step "nvme-identify: controller (model/firmware 'Linux')" identify_linux_ctrl "$PORT_TRID subnqn:$NQN" $T/identify.txt
+step "nvme-identify: discovery log lists $NQN" discovery_lists "$PORT_TRID" $NQN
 step "host-io: 1000 x 4 KiB + 1000 x 128 KiB, no digests" host_io 1
 step "host-io: 1000 x 4 KiB + 1000 x 128 KiB, header+data digests" host_io 2 --digests
 dmesg | grep -i nvmet | tail -n 20

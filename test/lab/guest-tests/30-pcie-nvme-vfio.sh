@@ -22,10 +22,6 @@ IMAGE=/tmp/pcie-expected.img
 
 SETUP="node dist/tools/nvme-setup.js"
 
-built() {
-  need_file dist/src/transport/pcie/index.js "npm run build" && need_file dist/tools/nvme-identify.js "npm run build" &&
-    need_file dist/tools/nvme-setup.js "npm run build"
-}
 setup_status() {
   timeout 60 $SETUP status > $T/status.txt 2>&1; rc=$?
   cat $T/status.txt
@@ -111,7 +107,7 @@ refuse_mounted() {
 }
 back_to_vfio() { timeout 60 $SETUP bind "$BDF"; }
 
-must "nvmekit is built" built
+must "nvmekit is built" built dist/src/transport/pcie/index.js dist/tools/nvme-identify.js dist/tools/nvme-setup.js
 must "nvme-setup status lists the QEMU NVMe controller" setup_status
 must "nvme-setup bind: the controller to vfio-pci" bind_vfio
 step "nvme-identify -r 'trtype:PCIe traddr:$BDF': QEMU NVMe Ctrl, namespace 1" identify

@@ -10,27 +10,11 @@
 cd "$REPO" || exit 1
 T=$LAB_TEST_OUT
 NQN=nqn.2024-01.io.lab:sub1
-DISCOVERY_NQN=nqn.2014-08.org.nvmexpress.discovery
 PORT_TRID="trtype:RDMA adrfam:IPv4 traddr:192.0.2.1 trsvcid:4420"
 
-built() {
-  need_file dist/src/index.js "npm run build" && need_file dist/tools/nvme-identify.js "npm run build"
-}
-
-identify() {  # identify TRID OUTFILE
-  timeout 60 node dist/tools/nvme-identify.js -r "$1" > "$2" 2>&1; rc=$?
-  cat "$2"
-  [ $rc -eq 0 ] || fail "nvme-identify exited with $rc"
-}
 identify_ctrl() {
-  identify "$PORT_TRID subnqn:$NQN" $T/identify.txt || return 1
-  expect_match $T/identify.txt 'NVMeoF Controller at RDMA' "the RDMA controller banner" &&
-  grep -Ei 'model|firmware' $T/identify.txt | grep -q Linux ||
-    fail "expected 'Linux' on the model/firmware lines of nvme-identify's output"
-}
-identify_discovery() {
-  identify "$PORT_TRID subnqn:$DISCOVERY_NQN" $T/discovery.txt || return 1
-  expect_match $T/discovery.txt "$NQN" "a discovery log entry for $NQN"
+  identify_linux_ctrl "$PORT_TRID subnqn:$NQN" $T/identify.txt &&
+    expect_match $T/identify.txt 'NVMeoF Controller at RDMA' "the RDMA controller banner"
 }
 host_io() {  # host_io SEED
   timeout 240 node "$LAB_DIR/guest-tests/host-io.mjs" -r "$PORT_TRID subnqn:$NQN" --nsid 2 --seed "$1"
@@ -48,11 +32,11 @@ refused() {  # refused TRID OUTFILE PATTERN: nvme-identify must fail, saying PAT
   expect_match "$2" "$3" "the reason"
 }
 
-must "nvmekit is built" built
+must "nvmekit is built" built dist/src/index.js dist/tools/nvme-identify.js
 must "soft-RoCE rxe0 on lab0 (192.0.2.1)" timeout 60 "$LAB_DIR/guest/rxe-up.sh"
 must "kernel nvmet: $NQN on rdma 192.0.2.1:4420" timeout 60 "$LAB_DIR/guest/nvmet-setup.sh"
 step "nvme-identify over RDMA: controller (model/firmware 'Linux')" identify_ctrl
-step "nvme-identify over RDMA: discovery log lists $NQN" identify_discovery
+step "nvme-identify over RDMA: discovery log lists $NQN" discovery_lists "$PORT_TRID" $NQN
 step "host-io over RDMA: 1000 x 4 KiB + 1000 x 128 KiB" host_io 1
 step "nvme-perf over RDMA: -q 32 -o 4096 -w randrw -M 70 -t 3" \
   perf $T/perf.txt -q 32 -o 4096 -w randrw -M 70 -t 3 -r "$PORT_TRID subnqn:$NQN"

@@ -11,10 +11,9 @@ cd "$REPO" || exit 1
 T=$LAB_TEST_OUT
 PCAP=$T/nvme-tcp.pcapng
 NQN=nqn.2016-06.io.nvmekit:cnode1
-TLOG=$T/target.log
-TPID= CPID=
+CPID=
 
-cleanup() { for p in $TPID $CPID; do kill -KILL $p 2>/dev/null; done; }
+cleanup() { kill_target; [ -z "$CPID" ] || kill -KILL $CPID 2>/dev/null; }
 trap cleanup EXIT
 trap 'exit 143' TERM INT
 
@@ -34,33 +33,14 @@ start_capture() {
   wait_for 30 "dumpcap to start capturing" capture_ready
 }
 
-target_ready() {
-  grep -q "^ready: .*trsvcid:$PORT" "$TLOG" && return 0
-  kill -0 $TPID 2>/dev/null || { echo "nvme-target exited before it was ready:"; cat "$TLOG"; return 2; }
-  return 1
-}
-start_target() {
-  need_file dist/tools/nvme-target.js "npm run build" || return 1
-  node dist/tools/nvme-target.js --listen tcp://127.0.0.1:$PORT --malloc 64M:512 > "$TLOG" 2>&1 &
-  TPID=$!
-  wait_for 60 "the target's 'ready:' line" target_ready && grep '^ready:' "$TLOG"
-}
-
 identify() { timeout 60 node dist/tools/nvme-identify.js -r "$TRID"; }
 host_io() { timeout 120 node "$LAB_DIR/guest-tests/host-io.mjs" -r "$TRID" --nsid 1 --count 16 --qd 4 --seed "$@"; }
 
-stopped() { ! kill -0 $1 2>/dev/null; }
-stop() {  # stop PID NAME: SIGTERM, bounded wait, exit status
-  kill -TERM $1 2>/dev/null || { fail "$2 is not running"; return 1; }
-  wait_for 20 "$2 to exit after SIGTERM" stopped $1 || return 1
-  wait $1
-}
 stop_all() {
-  stop $TPID nvme-target; trc=$?; TPID=
-  stop $CPID dumpcap; crc=$?; CPID=
-  [ $trc -eq 0 ] || fail "nvme-target exited with status $trc after SIGTERM, expected 0" || return 1
-  [ $crc -eq 0 ] || fail "dumpcap exited with status $crc" || return 1
-  ls -l "$PCAP"
+  stop_target; trc=$?
+  stop_process $CPID dumpcap; crc=$?
+  not_running "$CPID" && CPID=
+  [ $trc -eq 0 ] && [ $crc -eq 0 ] && ls -l "$PCAP"
 }
 
 ts() {  # ts ARGS...: tshark on the capture, the target's port decoded as NVMe/TCP, digests verified
@@ -116,20 +96,16 @@ clean() {
   expect_none "(_ws.malformed || _ws.expert.severity == error) && !($DISSECTOR_BUG)" "a malformed packet or an error-level expert note" &&
     expect_none "nvme-tcp.unknown_data" "data the dissector could not match to a command"
 }
-clean_log() {
-  echo "target log: $(wc -l < "$TLOG") lines"
-  ! grep -i error "$TLOG" || fail "the target's log mentions an error (lines above)"
-}
 
-must "nvmekit is built" need_file dist/src/index.js "npm run build"
+must "nvmekit is built" built dist/src/index.js dist/tools/nvme-target.js
 must "free loopback port" free_port
 must "dumpcap on lo, tcp port $PORT" start_capture
-must "nvme-target listening on 127.0.0.1:$PORT" start_target
+must "nvme-target listening on 127.0.0.1:$PORT" start_target $PORT --listen tcp://127.0.0.1:$PORT --malloc 64M:512
 step "nvme-identify" identify
 step "host-io, no digests" host_io 3
 step "host-io, header+data digests" host_io 4 --digests
 must "stop nvme-target and dumpcap" stop_all
-step "target log has no errors" clean_log
+step "target log has no errors" target_log_clean
 step "tshark: NVMe/TCP PDU types" pdu_types
 step "tshark: Fabrics and NVMe commands" commands
 step "tshark: digests negotiated and verified" digests

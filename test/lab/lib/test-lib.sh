@@ -93,3 +93,129 @@ finish() {
   fi
   exit 0
 }
+
+# built FILE... -- the build products exist.
+built() { for _f; do need_file "$_f" "npm run build" || return 1; done; }
+
+# Helpers for tests that run nvmekit's tools. They expect the caller's `cd "$REPO"`; the nvme-target helpers
+# keep its pid in TPID and its output in TLOG, and a test's EXIT trap calls kill_target.
+DISCOVERY_NQN=nqn.2014-08.org.nvmexpress.discovery
+TLOG=$LAB_TEST_OUT/target.log
+TPID=
+
+# nvme_identify TRID OUTFILE -- nvme-identify on TRID succeeds; its output is kept in OUTFILE and shown.
+nvme_identify() {
+  timeout 60 node dist/tools/nvme-identify.js -r "$1" > "$2" 2>&1; _irc=$?
+  cat "$2"
+  [ $_irc -eq 0 ] || fail "nvme-identify exited with $_irc"
+}
+# identify_linux_ctrl TRID OUTFILE -- a Linux nvmet controller: model or firmware says "Linux".
+identify_linux_ctrl() {
+  nvme_identify "$1" "$2" || return 1
+  grep -Ei 'model|firmware|^ *(mn|fr) *:' "$2" | grep -q Linux ||
+    fail "expected 'Linux' on the model/firmware lines of nvme-identify's output"
+}
+# discovery_lists TRID NQN -- nvme-identify on TRID's discovery subsystem shows an entry for NQN.
+discovery_lists() {
+  nvme_identify "$1 subnqn:$DISCOVERY_NQN" "$LAB_TEST_OUT/discovery.txt" &&
+    expect_match "$LAB_TEST_OUT/discovery.txt" "$2" "a discovery log entry for $2"
+}
+
+# kill_target -- for a test's EXIT trap: the target is killed if it still runs.
+kill_target() { [ -z "$TPID" ] || kill -KILL $TPID 2>/dev/null; }
+
+_target_ready() {
+  grep -q "^ready: .*trsvcid:$1" "$TLOG" && return 0
+  kill -0 $TPID 2>/dev/null || { echo "nvme-target exited before it was ready:"; cat "$TLOG"; return 2; }
+  return 1
+}
+# start_target PORT ARGS... -- nvme-target ARGS in the background; returns once it is ready on PORT.
+start_target() {
+  _port=$1; shift
+  need_file dist/tools/nvme-target.js "npm run build" || return 1
+  node dist/tools/nvme-target.js "$@" > "$TLOG" 2>&1 &
+  TPID=$!
+  wait_for 60 "the target's 'ready:' line" _target_ready "$_port" && grep '^ready:' "$TLOG"
+}
+
+not_running() { ! kill -0 "$1" 2>/dev/null; }
+# stop_process PID NAME -- SIGTERM, then up to 30 s for it to exit with status 0.
+stop_process() {
+  kill -TERM "$1" 2>/dev/null || fail "$2 is not running" || return 1
+  wait_for 30 "$2 to exit after SIGTERM" not_running "$1" || return 1
+  wait "$1"; _src=$?
+  [ $_src -eq 0 ] || fail "$2 exited with status $_src after SIGTERM, expected 0"
+}
+# stop_target -- nvme-target stops cleanly on SIGTERM. TPID stays set while the target still runs.
+stop_target() {
+  stop_process "$TPID" nvme-target; _trc=$?
+  not_running "$TPID" && TPID=
+  return $_trc
+}
+# target_log_clean -- the target's log mentions no error.
+target_log_clean() {
+  echo "target log: $(wc -l < "$TLOG") lines"
+  ! grep -i error "$TLOG" || fail "the target's log mentions an error (lines above)"
+}
+
+# Helpers for the kernel's NVMe-oF host (nvme-cli) against subsystem $NQN. No udev in the guest: block
+# device nodes come from devtmpfs, so connect polls for them. C and DEV name the connected nvmeX and its
+# namespace block device.
+ctrl_of_nqn() {  # the nvmeX connected to $NQN, if any
+  for _f in /sys/class/nvme/nvme*/subsysnqn; do
+    [ -e "$_f" ] || continue
+    read -r _n < "$_f"
+    [ "$_n" = "$NQN" ] && { _d=${_f%/subsysnqn}; echo "${_d##*/}"; return 0; }
+  done
+  return 1
+}
+ns_of_ctrl() {  # the first namespace block device of controller $1 (multipath head or plain disk)
+  for _s in /sys/class/nvme-subsystem/*; do
+    [ -e "$_s/$1" ] || continue
+    for _b in "$_s"/nvme*n*; do [ -e "$_b" ] && { echo "${_b##*/}"; return 0; }; done
+  done
+  for _b in /sys/class/nvme/$1/nvme*n*; do
+    case ${_b##*/} in nvme*c*n*) ;; *) [ -e "$_b" ] && { echo "${_b##*/}"; return 0; };; esac
+  done
+  return 1
+}
+found_ns() { C=$(ctrl_of_nqn) && DEV=$(ns_of_ctrl $C) && [ -b /dev/$DEV ]; }
+dev_gone() { [ ! -e /dev/$DEV ] && [ ! -e /sys/class/nvme/$C ]; }
+# kill_target_and_disconnect -- for a test's EXIT trap: nothing of the kernel host or the target is left.
+kill_target_and_disconnect() { kill_target; nvme disconnect -n $NQN >/dev/null 2>&1; }
+
+# kernel_discover TRTYPE ADDR PORT -- nvme discover lists $NQN on TRTYPE at PORT (output in discover.txt).
+kernel_discover() {
+  timeout 60 nvme discover -t $1 -a $2 -s $3 > "$LAB_TEST_OUT/discover.txt" 2>&1; _drc=$?
+  cat "$LAB_TEST_OUT/discover.txt"
+  [ $_drc -eq 0 ] || fail "nvme discover exited with $_drc" || return 1
+  expect_match "$LAB_TEST_OUT/discover.txt" "subnqn: *$NQN\$" "a discovery log entry for $NQN" &&
+    expect_match "$LAB_TEST_OUT/discover.txt" "trtype: *$1" "trtype $1 in the entry" &&
+    expect_match "$LAB_TEST_OUT/discover.txt" "trsvcid: *$3\$" "trsvcid $3 in the entry"
+}
+# kernel_connect TRTYPE ADDR PORT [NVME-CLI FLAGS...] -- connects to $NQN; sets C and DEV.
+kernel_connect() {
+  _tr=$1 _addr=$2 _port=$3; shift 3
+  timeout 60 nvme connect -t $_tr -a $_addr -s $_port -n $NQN "$@"; _crc=$?
+  [ $_crc -eq 0 ] || fail "nvme connect -t $_tr $* exited with $_crc" || return 1
+  wait_for 30 "a block device for $NQN" found_ns || return 1
+  _ctr=$(cat /sys/class/nvme/$C/transport)
+  echo "controller $C ($_ctr $(cat /sys/class/nvme/$C/address)), namespace /dev/$DEV"
+  [ "$_ctr" = "$_tr" ] || fail "controller $C is on $_ctr, expected $_tr"
+}
+# kernel_disconnect -- nvme disconnect -n $NQN drops one controller and its block device goes away.
+kernel_disconnect() {
+  timeout 60 nvme disconnect -n $NQN > "$LAB_TEST_OUT/disconnect.txt" 2>&1; _xrc=$?
+  cat "$LAB_TEST_OUT/disconnect.txt"
+  [ $_xrc -eq 0 ] || fail "nvme disconnect exited with $_xrc" || return 1
+  expect_match "$LAB_TEST_OUT/disconnect.txt" "disconnected 1 controller" "one controller disconnected" &&
+    wait_for 30 "/dev/$DEV and $C to go away" dev_gone
+}
+# odirect_roundtrip DEV BLOCK COUNT FIRST -- COUNT blocks of BLOCK bytes of random data written to DEV
+# from block FIRST with O_DIRECT, read back the same way and compared.
+odirect_roundtrip() {
+  head -c $(($2 * $3)) /dev/urandom > /tmp/pattern || return 1
+  timeout 90 dd if=/tmp/pattern of="$1" bs=$2 seek=$4 oflag=direct 2>&1 | tail -n 1
+  timeout 90 dd if="$1" of=/tmp/readback bs=$2 skip=$4 count=$3 iflag=direct 2>&1 | tail -n 1
+  cmp /tmp/pattern /tmp/readback || fail "$3 blocks of $2 bytes read back from $1 at block $4 differ from what was written"
+}
