@@ -11,6 +11,7 @@
  * Addresses are numbers (exact up to 2^53; user space IOVAs are), so the
  * per-I/O path allocates nothing.
  */
+import { writeAddress } from './address.js';
 import { SqeOffset } from './sqe.js';
 
 export const PRP_ENTRY_SIZE = 8;
@@ -43,11 +44,6 @@ export function prpListBytesNeeded(iova: number, length: number, pageSize: numbe
   const perPage = pageSize / PRP_ENTRY_SIZE;
   const chains = entries > perPage ? Math.ceil((entries - perPage) / (perPage - 1)) : 0;
   return (entries + chains) * PRP_ENTRY_SIZE;
-}
-
-function writeAddress(buf: Buffer, offset: number, address: number): void {
-  buf.writeUInt32LE(address % 0x1_0000_0000, offset);
-  buf.writeUInt32LE(Math.floor(address / 0x1_0000_0000), offset + 4);
 }
 
 /** Where the PRP list goes: `buf` at `offset`, which the controller sees at `iova` (page aligned). */

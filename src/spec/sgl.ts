@@ -10,6 +10,7 @@
  * The `write*` functions are for the hot path (no objects); `encodeSgl` / `decodeSgl`
  * take and return descriptors for the control path, the target and tests.
  */
+import { writeAddress } from './address.js';
 import { ProtocolError } from './errors.js';
 
 export const SGL_DESCRIPTOR_SIZE = 16;
@@ -128,8 +129,7 @@ export function writeKeyedSgl(
   invalidate = false,
 ): void {
   if (length > KEYED_LENGTH_MAX) throw new RangeError(`keyed SGL length is 24 bits, got ${length}`);
-  buf.writeUInt32LE(address % 0x1_0000_0000, offset + SglOffset.ADDRESS);
-  buf.writeUInt32LE(Math.floor(address / 0x1_0000_0000), offset + SglOffset.ADDRESS + 4);
+  writeAddress(buf, offset + SglOffset.ADDRESS, address);
   buf.writeUIntLE(length, offset + SglOffset.LENGTH, 3);
   buf.writeUInt32LE(key >>> 0, offset + SglOffset.KEY);
   buf[offset + SglOffset.IDENTIFIER] = sglIdentifier(

@@ -4,6 +4,7 @@
  * CQ for sends and receives, the `rdma_conn_param` of rdma_connect and
  * rdma_accept, and the receive work request every RECV reuses.
  */
+import { writeAddress } from '../../spec/address.js';
 import { TransportError } from '../../spec/errors.js';
 import { CmIdOffset, CONN_PARAM_SIZE, ConnParamOffset, rdmacm } from '../../native/rdmacm.js';
 import { IBV_QPT_RC, QP_INIT_ATTR_SIZE, QpInitAttrOffset, SgeOffset, verbs, WrOffset, type NativeScratch } from '../../native/verbs.js';
@@ -63,7 +64,7 @@ export interface ConnectionParameters {
 /** The `struct rdma_conn_param` for rdma_connect or rdma_accept, with flow control on. */
 export function connectionParameters(p: ConnectionParameters): Buffer {
   const param = Buffer.alloc(CONN_PARAM_SIZE);
-  param.writeBigUInt64LE(p.scratch.address + BigInt(p.offset), ConnParamOffset.PRIVATE_DATA);
+  writeAddress(param, ConnParamOffset.PRIVATE_DATA, Number(p.scratch.address) + p.offset);
   param[ConnParamOffset.PRIVATE_DATA_LEN] = p.length;
   param[ConnParamOffset.RESPONDER_RESOURCES] = p.responderResources;
   param[ConnParamOffset.INITIATOR_DEPTH] = p.initiatorDepth;
@@ -80,7 +81,7 @@ export function connectionParameters(p: ConnectionParameters): Buffer {
  */
 export function prepareRecvWr(scratch: NativeScratch, wr: number, sge: number, length: number, lkey: number): void {
   const b = scratch.buffer;
-  b.writeBigUInt64LE(scratch.address + BigInt(sge), wr + WrOffset.SG_LIST);
+  writeAddress(b, wr + WrOffset.SG_LIST, Number(scratch.address) + sge);
   b.writeInt32LE(1, wr + WrOffset.NUM_SGE);
   b.writeUInt32LE(length, sge + SgeOffset.LENGTH);
   b.writeUInt32LE(lkey, sge + SgeOffset.LKEY);

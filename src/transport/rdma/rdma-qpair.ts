@@ -29,8 +29,11 @@
  * a completion raises the next event. An idle host costs no CPU.
  *
  * Hot path: no allocation per command: the send WR and its SGEs live in one
- * native scratch area rewritten in place, CQEs are kept per slot.
+ * native scratch area rewritten in place, CQEs are kept per slot. The
+ * pointers handed to the verbs calls are made once per queue pair, and SGE
+ * addresses are numbers written as two dwords (no BigInt per I/O).
  */
+import { writeAddress } from '../../spec/address.js';
 import type { QpairConnectOptions, TransportQpair } from '../transport.js';
 import { QpairEventSource, QpairState } from '../qpair-events.js';
 import { ProtocolError, TransportError } from '../../spec/errors.js';
@@ -62,7 +65,14 @@ import { CmEventType, CmIdOffset, rdmacm, type CmEvent } from '../../native/rdma
 import { CqProgress, releaseSharedChannel, sharedCompletionChannel, type CompletionChannel } from '../../native/completion-channel.js';
 import { RdmaCommandSlots, RESPONDED_COMPLETE } from './command-slots.js';
 import { expectCmEvent, waitCmEvent } from './cm-connect.js';
-import { connectionParameters, createRcQp, DISCONNECT_WAIT_MS, prepareRecvWr, RC_RETRY_COUNT, WC_BATCH } from './rc-queue-pair.js';
+import {
+  connectionParameters,
+  createRcQp,
+  DISCONNECT_WAIT_MS,
+  prepareRecvWr,
+  RC_RETRY_COUNT,
+  WC_BATCH,
+} from './rc-queue-pair.js';
 
 /** Largest data transfer of one command: the bounce buffer of a slot. */
 export const RDMA_MAX_TRANSFER_SIZE = 128 * 1024;
@@ -130,8 +140,14 @@ export class RdmaQpair extends QpairEventSource implements TransportQpair {
   private ctrlMem: RegisteredMemory | null = null;
   private dataMem: RegisteredMemory | null = null;
   private scratch: NativeScratch | null = null;
-  /** Numeric address of the data region (keyed SGLs take a number; user space addresses fit 2^53). */
+  /** Numeric addresses of the control and data regions (user-space addresses fit 2^53): SGEs and keyed SGLs are written from them. */
+  private ctrlBase = 0;
   private dataBase = 0;
+  /** The scratch's send WR, receive WR, bad-WR out-pointer and WC array, as the verbs calls take them. */
+  private sendWr = 0n;
+  private recvWr = 0n;
+  private badWr = 0n;
+  private wcAddr = 0n;
   /** Offset of the response (receive) buffers in the control region, after the SQEs. */
   private rspBase = 0;
 
@@ -200,8 +216,14 @@ export class RdmaQpair extends QpairEventSource implements TransportQpair {
       size * RDMA_MAX_TRANSFER_SIZE,
       Access.LOCAL_WRITE | Access.REMOTE_READ | Access.REMOTE_WRITE,
     );
+    this.ctrlBase = Number(this.ctrlMem.address);
     this.dataBase = Number(this.dataMem.address);
     this.scratch = new NativeScratch(Scratch.SIZE);
+    const scratchBase = this.scratch.address;
+    this.sendWr = scratchBase + BigInt(Scratch.SEND_WR);
+    this.recvWr = scratchBase + BigInt(Scratch.RECV_WR);
+    this.badWr = scratchBase + BigInt(Scratch.BAD_WR);
+    this.wcAddr = scratchBase + BigInt(Scratch.WC);
     this.prepareWorkRequests();
     for (let i = 0; i < this.qsize; i++) {
       if (!this.postRecv(i)) throw new TransportError(`${this.where}: ibv_post_recv failed`, 'EIO');
@@ -244,8 +266,7 @@ export class RdmaQpair extends QpairEventSource implements TransportQpair {
   private prepareWorkRequests(): void {
     const s = this.scratch!;
     const b = s.buffer;
-    const base = s.address;
-    b.writeBigUInt64LE(base + BigInt(Scratch.SEND_SGE), Scratch.SEND_WR + WrOffset.SG_LIST);
+    writeAddress(b, Scratch.SEND_WR + WrOffset.SG_LIST, Number(s.address) + Scratch.SEND_SGE);
     b.writeUInt32LE(WrOpcode.SEND, Scratch.SEND_WR + WrOffset.OPCODE);
     b.writeUInt32LE(SendFlag.SIGNALED, Scratch.SEND_WR + WrOffset.SEND_FLAGS);
     b.writeUInt32LE(SQE_SIZE, Scratch.SEND_SGE + SgeOffset.LENGTH);
@@ -288,16 +309,15 @@ export class RdmaQpair extends QpairEventSource implements TransportQpair {
     else if (length > 0) writeKeyedSgl(cmd, at + SqeOffset.DPTR, this.dataBase + bounce, length, this.dataMem!.rkey);
     else writeKeyedSgl(cmd, at + SqeOffset.DPTR, 0, 0, 0);
 
-    const s = this.scratch!;
-    const b = s.buffer;
+    const b = this.scratch!.buffer;
     b.writeUInt32LE(slot, Scratch.SEND_WR + WrOffset.WR_ID);
     b.writeInt32LE(inCapsule ? 2 : 1, Scratch.SEND_WR + WrOffset.NUM_SGE);
-    b.writeBigUInt64LE(this.ctrlMem!.address + BigInt(at), Scratch.SEND_SGE + SgeOffset.ADDR);
+    writeAddress(b, Scratch.SEND_SGE + SgeOffset.ADDR, this.ctrlBase + at);
     if (inCapsule) {
-      b.writeBigUInt64LE(this.dataMem!.address + BigInt(bounce), Scratch.SEND_SGE + SGE_SIZE + SgeOffset.ADDR);
+      writeAddress(b, Scratch.SEND_SGE + SGE_SIZE + SgeOffset.ADDR, this.dataBase + bounce);
       b.writeUInt32LE(length, Scratch.SEND_SGE + SGE_SIZE + SgeOffset.LENGTH);
     }
-    const rc = this.ops.postSend(this.qp!, s.address + BigInt(Scratch.SEND_WR), s.address + BigInt(Scratch.BAD_WR));
+    const rc = this.ops.postSend(this.qp!, this.sendWr, this.badWr);
     if (rc !== 0) {
       this.fail(new TransportError(`${this.where}: ibv_post_send failed (${rc}) for cid ${cid}`, 'EIO'));
       return;
@@ -321,9 +341,8 @@ export class RdmaQpair extends QpairEventSource implements TransportQpair {
   }
 
   private reap(maxCompletions: number): number {
-    const s = this.scratch!;
-    const wcAddr = s.address + BigInt(Scratch.WC);
-    const b = s.buffer;
+    const wcAddr = this.wcAddr;
+    const b = this.scratch!.buffer;
     // "No limit" still means one queue's worth (as SPDK does): a caller that
     // resubmits from its completion callback keeps the CQ non-empty, and an
     // unbounded loop would then never give the event loop back.
@@ -412,11 +431,10 @@ export class RdmaQpair extends QpairEventSource implements TransportQpair {
   }
 
   private postRecv(index: number): boolean {
-    const s = this.scratch!;
-    const b = s.buffer;
+    const b = this.scratch!.buffer;
     b.writeUInt32LE((RECV_TAG | index) >>> 0, Scratch.RECV_WR + WrOffset.WR_ID);
-    b.writeBigUInt64LE(this.ctrlMem!.address + BigInt(this.rspBase + index * RESPONSE_SIZE), Scratch.RECV_SGE + SgeOffset.ADDR);
-    return this.ops.postRecv(this.qp!, s.address + BigInt(Scratch.RECV_WR), s.address + BigInt(Scratch.BAD_WR)) === 0;
+    writeAddress(b, Scratch.RECV_SGE + SgeOffset.ADDR, this.ctrlBase + this.rspBase + index * RESPONSE_SIZE);
+    return this.ops.postRecv(this.qp!, this.recvWr, this.badWr) === 0;
   }
 
   /**

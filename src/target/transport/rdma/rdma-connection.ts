@@ -19,6 +19,7 @@
  * native scratch area, addresses are numbers written as two dwords, command
  * contexts, views and callbacks are made once per connection.
  */
+import { writeAddress } from '../../../spec/address.js';
 import { ProtocolError, TransportError } from '../../../spec/errors.js';
 import { CQE_SIZE, CqeOffset } from '../../../spec/cqe.js';
 import { FABRICS_OPCODE } from '../../../spec/opcodes.js';
@@ -41,7 +42,13 @@ import {
   WrOffset,
   WrOpcode,
 } from '../../../native/verbs.js';
-import { connectionParameters, createRcQp, DISCONNECT_WAIT_MS, prepareRecvWr, WC_BATCH } from '../../../transport/rdma/rc-queue-pair.js';
+import {
+  connectionParameters,
+  createRcQp,
+  DISCONNECT_WAIT_MS,
+  prepareRecvWr,
+  WC_BATCH,
+} from '../../../transport/rdma/rc-queue-pair.js';
 import type { LogLevel } from '../../target-context.js';
 import type { CommandFailure, TargetConnectionInfo, TargetQueuePair } from '../transport.js';
 import type { PoolBuffer } from './buffer-pool.js';
@@ -116,12 +123,6 @@ class RdmaCommand implements RdmaCommandData {
 export interface RdmaConnectionContext {
   options: RdmaTransportOptions;
   log: (level: LogLevel, msg: string) => void;
-}
-
-/** Writes a user-space address (exact in a number) as a little-endian u64 without a BigInt. */
-function writeAddress(b: Buffer, offset: number, address: number): void {
-  b.writeUInt32LE(address % 0x1_0000_0000, offset);
-  b.writeUInt32LE(Math.floor(address / 0x1_0000_0000), offset + 4);
 }
 
 export class RdmaConnection {
@@ -237,9 +238,10 @@ export class RdmaConnection {
   private prepareWorkRequests(): void {
     const s = this.scratch!;
     const b = s.buffer;
-    b.writeBigUInt64LE(s.address + BigInt(Scratch.SGE0), Scratch.WR0 + WrOffset.SG_LIST);
+    const base = Number(s.address);
+    writeAddress(b, Scratch.WR0 + WrOffset.SG_LIST, base + Scratch.SGE0);
     b.writeInt32LE(1, Scratch.WR0 + WrOffset.NUM_SGE);
-    b.writeBigUInt64LE(s.address + BigInt(Scratch.SGE1), Scratch.WR1 + WrOffset.SG_LIST);
+    writeAddress(b, Scratch.WR1 + WrOffset.SG_LIST, base + Scratch.SGE1);
     b.writeInt32LE(1, Scratch.WR1 + WrOffset.NUM_SGE);
     b.writeUInt32LE(SendFlag.SIGNALED, Scratch.WR1 + WrOffset.SEND_FLAGS);
     b.writeUInt32LE(CQE_SIZE, Scratch.SGE1 + SgeOffset.LENGTH);
