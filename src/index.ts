@@ -21,7 +21,7 @@ import './transport/pcie/index.js';
 export { NVMEKIT_VERSION } from './version.js';
 
 // The host driver.
-export { connect, Controller, type DetachReport, type IoQpairOptions } from './nvme-driver/controller.js';
+export { connect, Controller, type DetachReport, type DmaBuffer, type IoQpairOptions } from './nvme-driver/controller.js';
 export type { InitState } from './nvme-driver/controller-init.js';
 export { connectAll, discover, entryTransportId, readDiscoveryLog, type ReadDiscoveryLogOptions } from './nvme-driver/discovery.js';
 export { attachQpair, type AttachOptions, type QpairDescriptor } from './nvme-driver/descriptor.js';

@@ -40,6 +40,20 @@ export interface IoQpairOptions {
   qsize?: number;
 }
 
+/**
+ * Memory the controller reaches by DMA (`Controller.allocDmaBuffer`): I/O on
+ * `buf`, or on any subarray of it, moves no bytes through a bounce buffer.
+ * The IOVA travels beside the Buffer rather than on it, so the Buffer stays
+ * an ordinary Buffer; the queue pair finds the IOVA itself from the Buffer's
+ * ArrayBuffer, so `buf` and its subarrays can be passed to read/write as is.
+ */
+export interface DmaBuffer {
+  /** A view of pinned, IOMMU-mapped, page-aligned memory, zeroed when allocated. */
+  readonly buf: Buffer;
+  /** Device address of `buf[0]`. */
+  readonly iova: number;
+}
+
 /** What `detach()` managed to do. */
 export interface DetachReport {
   /**
@@ -102,6 +116,8 @@ export class Controller extends EventEmitter {
   private keepAliveOutstanding = false;
   private detaching: Promise<DetachReport> | null = null;
   private resetting: Promise<void> | null = null;
+  /** Live DMA buffers and how to free each (the transport frees those left at detach). */
+  private readonly dmaBuffers = new WeakMap<DmaBuffer, () => void>();
 
   /** @internal built by `connect()` once initialization reached READY */
   constructor(init: InitContext) {
@@ -226,6 +242,37 @@ export class Controller extends EventEmitter {
         this.sharedTeardowns.delete(teardown);
       });
     this.sharedTeardowns.add(teardown);
+  }
+
+  /**
+   * Allocates `size` bytes of DMA memory (SPDK's `spdk_dma_zmalloc`): reads
+   * and writes on it, or on subarrays of it, go to the controller without a
+   * copy. Free it with `freeDmaBuffer` once no I/O uses it; `detach()` frees
+   * what is left. Usable in this thread only.
+   * @throws ConfigError for a size that is not a positive integer, or a transport without DMA memory (TCP, RDMA)
+   * @throws TransportError when the memory cannot be pinned or mapped (RLIMIT_MEMLOCK, IOMMU space)
+   */
+  allocDmaBuffer(size: number): DmaBuffer {
+    if (!this.tctrl.allocDmaBuffer) {
+      throw new ConfigError('trtype', `the ${this.trid.trtype} transport has no DMA memory: pass ordinary Buffers (allocDmaBuffer is for trtype:PCIe)`);
+    }
+    if (!Number.isSafeInteger(size) || size < 1) throw new ConfigError('size', `expected a positive integer number of bytes, got ${size}`);
+    const { buf, iova, free } = this.tctrl.allocDmaBuffer(size);
+    const dma: DmaBuffer = Object.freeze({ buf, iova });
+    this.dmaBuffers.set(dma, free);
+    return dma;
+  }
+
+  /**
+   * Unmaps and returns a buffer of `allocDmaBuffer`; its `buf` must not be
+   * used afterwards (the memory is gone).
+   * @throws ConfigError when `dma` is not a live buffer of this controller
+   */
+  freeDmaBuffer(dma: DmaBuffer): void {
+    const free = this.dmaBuffers.get(dma);
+    if (!free) throw new ConfigError('dma', `expected a DMA buffer allocated by this controller and not yet freed, got one at IOVA 0x${dma.iova.toString(16)}`);
+    this.dmaBuffers.delete(dma);
+    free();
   }
 
   /** Identify with any CNS: the raw 4096 bytes. */

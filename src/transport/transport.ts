@@ -143,6 +143,15 @@ export interface TransportController {
   reserveSharedQpair?(opts: QpairConnectOptions): SharedQpairReservation;
   /** In the other thread: the queue pair a reservation's `share` describes, over the same memory. */
   attachSharedQpair?(share: unknown): TransportQpair;
+  /**
+   * Memory-mapped transports: `size` bytes of zeroed, page-aligned memory the
+   * controller reaches by DMA (pinned and IOMMU-mapped), `buf[i]` at device
+   * address `iova + i`. Data in it (or in a subarray of it) moves without a copy
+   * (SPDK's `spdk_dma_zmalloc`); `free` unmaps it, after which `buf` must not be
+   * touched. Absent on transports that cannot map user memory (TCP, RDMA).
+   * @throws TransportError when the memory cannot be had or mapped
+   */
+  allocDmaBuffer?(size: number): { buf: Buffer; iova: number; free(): void };
   /** Opens queue pair `opts.qid` at the transport level (socket + ICReq, rdma_cm connect, SQ/CQ rings). */
   connectQpair(opts: QpairConnectOptions): Promise<TransportQpair>;
   /** Releases controller-wide transport resources (after every queue pair is closed). */

@@ -8,6 +8,12 @@
  * intel-iommu defaults to 39). Freed ranges are reused (first fit, neighbours
  * merged), so a long run that opens and closes queue pairs stays in the low
  * part of the space.
+ *
+ * Every live region is also entered in a per-thread registry keyed by its
+ * ArrayBuffer (`dmaIovaOf`): a Buffer carries no address of its own, but a view
+ * of DMA memory shares the region's ArrayBuffer, so the queue pair can tell a
+ * user's DMA buffer (or any subarray of it) from heap memory with one WeakMap
+ * lookup and no allocation, and build PRPs at its IOVA instead of copying.
  */
 import { TransportError } from '../../spec/errors.js';
 import {
@@ -46,6 +52,28 @@ interface Allocation extends DmaRegion {
 }
 
 const roundUp = (n: number, to: number): number => Math.ceil(n / to) * to;
+
+/** A live region as the registry knows it: where it starts in its ArrayBuffer, how long, at which IOVA. */
+interface RegisteredRegion {
+  readonly byteOffset: number;
+  readonly size: number;
+  readonly iova: number;
+}
+
+/** Live DMA regions of this thread by ArrayBuffer (weak: a view the GC dropped needs no entry). */
+const registry = new WeakMap<ArrayBufferLike, RegisteredRegion>();
+
+/**
+ * The device address of `buf[0]` when `buf` lies wholly inside a live DMA
+ * region of this thread, -1 otherwise (heap memory, a freed region, or a view
+ * that runs past the region's end).
+ */
+export function dmaIovaOf(buf: Uint8Array): number {
+  const r = registry.get(buf.buffer);
+  if (r === undefined) return -1;
+  const offset = buf.byteOffset - r.byteOffset;
+  return offset >= 0 && offset + buf.byteLength <= r.size ? r.iova + offset : -1;
+}
 
 /** A free range of IOVA space: [start, end). */
 interface FreeRange {
@@ -149,6 +177,7 @@ export class DmaAllocator {
     }
     const region: Allocation = { buf: Buffer.from(this.libc.view(mapping)), iova, size: mapping.length, address: mapping.address, huge, mapping };
     this.live.add(region);
+    registry.set(region.buf.buffer, { byteOffset: region.buf.byteOffset, size: region.size, iova });
     return region;
   }
 
@@ -156,6 +185,7 @@ export class DmaAllocator {
   free(region: DmaRegion): void {
     const a = region as Allocation;
     if (!this.live.delete(a)) return;
+    registry.delete(a.buf.buffer);
     this.iommu.unmap(a.iova, a.size);
     this.iovas.give(a.iova, a.size);
     this.libc.munmap(a.mapping);

@@ -115,6 +115,14 @@ export class PcieController implements TransportController {
     return qp;
   }
 
+  /** A region of its own per buffer, so that freeing one returns its pages and IOVA range at once. */
+  allocDmaBuffer(size: number): { buf: Buffer; iova: number; free(): void } {
+    const device = this.device;
+    if (device === null) throw new TransportError(`${this.bdf}: DMA memory needs an open device (connected, not yet detached)`);
+    const region = device.dma.alloc(size);
+    return { buf: region.buf.subarray(0, size), iova: region.iova, free: () => device.dma.free(region) };
+  }
+
   /** With `opts.interrupts`, the CQ gets MSI-X vector `qid` and the share carries its eventfd. */
   reserveSharedQpair(opts: QpairConnectOptions): SharedQpairReservation {
     const device = this.opened(opts.qid);

@@ -2,11 +2,13 @@
  * One PCIe queue pair: an SQ ring and a CQ ring in DMA memory, a PRP list page
  * and a bounce buffer per command slot, and the two doorbells in BAR0.
  *
- * Data: the driver's Buffers live in the V8 heap, which the controller cannot
- * reach, so each command's data goes through its slot's bounce buffer (copied
- * in before a write is posted, copied out when a read completes; the direction
- * comes from the opcode's low two bits, as the spec defines). The slot is the
- * command's CID: the driver hands out CIDs 0..qsize-2.
+ * Data: a Buffer that lies in DMA memory (`Controller.allocDmaBuffer`, or a
+ * subarray of one; found by `dmaIovaOf`) goes out with PRPs at its own IOVA,
+ * zero copy. Any other Buffer lives in the V8 heap, which the controller cannot
+ * reach, so its data goes through the slot's bounce buffer (copied in before a
+ * write is posted, copied out when a read completes; the direction comes from
+ * the opcode's low two bits, as the spec defines). The slot is the command's
+ * CID: the driver hands out CIDs 0..qsize-2.
  *
  * Doorbells are batched: `submit` only writes the SQE; `processCompletions`
  * writes the SQ tail doorbell once if anything was posted, reaps every CQE
@@ -33,6 +35,7 @@ import { writePrps, type PrpListMemory } from '../../spec/prp.js';
 import { SQE_SIZE, SqeOffset } from '../../spec/sqe.js';
 import { Register } from '../../spec/registers.js';
 import type { QpairEvents, QueueMemory, TransportQpair } from '../transport.js';
+import { dmaIovaOf } from './dma-memory.js';
 
 /** Where the parts of a queue pair sit in its DMA region (byte offsets, page aligned). */
 export interface QpairLayout {
@@ -93,6 +96,8 @@ const ALL_ONES = 0xffff_ffff;
 const TO_CONTROLLER = 1;
 const TO_HOST = 2;
 const PSDT_MASK = 0x3f;
+/** PRP1 may point anywhere in a page but must be dword aligned (its bits 1:0 are reserved). */
+const PRP1_ALIGN_MASK = 3;
 
 export class PcieQpair implements TransportQpair {
   readonly qid: number;
@@ -181,12 +186,8 @@ export class PcieQpair implements TransportQpair {
       if (slot >= this.readTarget.length || data.length > this.maxTransferSize) {
         throw new RangeError(`qid:${this.qid}: CID ${slot} with ${data.length} bytes does not fit a slot (${this.readTarget.length} slots of ${this.maxTransferSize} bytes)`);
       }
-      const opc = sqe[SqeOffset.OPC]!;
-      const bounceAt = slot * this.slotBytes;
-      if (opc & TO_CONTROLLER) data.copy(this.bounce, bounceAt);
-      this.readTarget[slot] = opc & TO_HOST ? data : null;
       this.sq[at + SqeOffset.FLAGS] = this.sq[at + SqeOffset.FLAGS]! & PSDT_MASK;
-      writePrps(this.sq, at, this.bounceIova + bounceAt, data.length, this.pageSize, this.prpLists[slot]);
+      writePrps(this.sq, at, this.dataIova(slot, sqe[SqeOffset.OPC]!, data), data.length, this.pageSize, this.prpLists[slot]);
     } else if (slot < this.readTarget.length) {
       this.readTarget[slot] = null;
     }
@@ -257,6 +258,19 @@ export class PcieQpair implements TransportQpair {
     this.closed = true;
     this.interrupt?.wake();
     this.release();
+  }
+
+  /** Where the controller finds `data`: at its own IOVA when it is DMA memory, else in the slot's bounce buffer (filled for a write). */
+  private dataIova(slot: number, opc: number, data: Buffer): number {
+    const direct = dmaIovaOf(data);
+    if (direct >= 0 && (direct & PRP1_ALIGN_MASK) === 0) {
+      this.readTarget[slot] = null;
+      return direct;
+    }
+    const bounceAt = slot * this.slotBytes;
+    if (opc & TO_CONTROLLER) data.copy(this.bounce, bounceAt);
+    this.readTarget[slot] = opc & TO_HOST ? data : null;
+    return this.bounceIova + bounceAt;
   }
 
   private readonly flushSq = (): void => {

@@ -13,7 +13,8 @@
 # with the controller on nvme, the message names it and the nvme-setup command); a controller reset
 # in the middle of pcie-io (every slot written before and after reads back); nvme-perf -E with 1 and 2
 # workers, whose queue pairs nobody polls (they complete only through their MSI-X eventfd); and the
-# message a user without access to /dev/vfio/N gets.
+# message a user without access to /dev/vfio/N gets. Issue 5's DMA buffers: pcie-io --dma-buffers
+# moves every block through buffers of Controller.allocDmaBuffer, zero copy (PRPs at their IOVA).
 # lab-timeout: 1200
 . "$(dirname "$0")/../lib/test-lib.sh"
 cd "$REPO" || exit 1
@@ -48,6 +49,7 @@ identify_dotted() {  # the fio plugin's spelling of the address: 0000.00.04.0
   expect_match $T/identify-dotted.txt 'QEMU NVMe Ctrl' "the model number with traddr:$dotted"
 }
 pcie_io_interrupts() { timeout 300 node "$LAB_DIR/guest-tests/pcie-io.mjs" -r "$TRID" --qpairs 2 --interrupts --seed 2; }
+pcie_io_dma() { timeout 300 node "$LAB_DIR/guest-tests/pcie-io.mjs" -r "$TRID" --qpairs 2 --dma-buffers --seed 4; }
 pcie_io() { timeout 300 node "$LAB_DIR/guest-tests/pcie-io.mjs" -r "$TRID" --qpairs 2 --image $IMAGE; }
 perf() {  # perf CORE_MASK ROWS [TRID [FLAGS]]
   out=$T/perf-$1${4:+-interrupts}.txt
@@ -121,6 +123,7 @@ step "nvme-perf -q 32 -o 4096 -w randrw -M 50 -t 3, 2 workers" perf 0x3 2
 step "nvme-perf -E, 1 worker, -r 'trtype:PCIe' (no traddr): queue pairs wait on MSI-X" perf 0x1 1 "trtype:PCIe" -E
 step "nvme-perf -E, 2 workers: queue pairs wait on MSI-X" perf 0x3 2 "$TRID" -E
 step "pcie-io with a controller reset after 500 operations: retried, every slot reads back" pcie_io_reset
+step "pcie-io --dma-buffers: 1000 x 4 KiB + 1000 x 128 KiB verified over 2 queue pairs (poll mode), zero-copy from allocDmaBuffer" pcie_io_dma
 must "pcie-io: 1000 x 4 KiB + 1000 x 128 KiB verified over 2 queue pairs (poll mode), detach" pcie_io
 must "nvme-setup reset: back to the kernel nvme driver" rebind_nvme
 step "kernel reads back what nvmekit wrote (/dev/nvme0n1 = shadow image)" readback

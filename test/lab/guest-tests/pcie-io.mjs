@@ -11,13 +11,18 @@
 // With --interrupts the I/O queues complete through MSI-X (enableInterrupts) and the latency is that
 // of one read at a time woken by its interrupt.
 //
+// With --dma-buffers every I/O buffer comes from Controller.allocDmaBuffer (IOMMU-mapped memory; a
+// worker's write and read buffers are two subarrays of one allocation), so data moves with no copy
+// through the bounce buffers; the throughput line says which way the data went.
+//
 // With --reset-after N the controller is reset (Controller.reset()) once N operations of the first
 // block size were started, while the others are in flight: commands the reset took fail with
 // ABORTED - SQ DELETION and DNR clear, and are sent again; the re-read pass then proves that every
 // slot written before, during and after the reset holds its data.
 //
 // usage: node pcie-io.mjs -r TRID [--count 1000] [--sizes 4096,131072] [--qpairs 2] [--qd 8]
-//                         [--seed 1] [--image FILE] [--interrupts] [--reset-after N] [--io-timeout-ms 30000]
+//                         [--seed 1] [--image FILE] [--interrupts] [--dma-buffers] [--reset-after N]
+//                         [--io-timeout-ms 30000]
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { connect } from '../../../dist/src/index.js';
@@ -32,6 +37,7 @@ const { values: opt } = parseArgs({
     seed: { type: 'string', default: '1' },
     image: { type: 'string' },
     interrupts: { type: 'boolean', default: false },
+    'dma-buffers': { type: 'boolean', default: false },
     'reset-after': { type: 'string' },
     'io-timeout-ms': { type: 'string', default: '30000' },
   },
@@ -109,6 +115,16 @@ async function io(start, what) {
   }
 }
 
+const dmaBuffers = [];
+/** `n` I/O buffers of `bytes` each: subarrays of one DMA buffer with --dma-buffers, heap Buffers otherwise. */
+function ioBuffers(n, bytes) {
+  if (!opt['dma-buffers']) return Array.from({ length: n }, () => Buffer.alloc(bytes));
+  const dma = ctrlr.allocDmaBuffer(n * bytes);
+  dmaBuffers.push(dma);
+  return Array.from({ length: n }, (_, i) => dma.buf.subarray(i * bytes, (i + 1) * bytes));
+}
+const dataPath = opt['dma-buffers'] ? 'zero-copy DMA buffers' : 'bounce buffers';
+
 const qpairs = [];
 for (let i = 0; i < nQpairs; i++) qpairs.push(await ctrlr.allocIoQpair());
 console.log(`I/O queue pairs: ${qpairs.map((q) => `qid ${q.qid} (${q.qsize} entries)`).join(', ')}`);
@@ -133,7 +149,7 @@ for (const blockBytes of sizes) {
   let reset = null;
   const t0 = performance.now();
   const worker = async (q) => {
-    const want = Buffer.alloc(blockBytes), got = Buffer.alloc(blockBytes);
+    const [want, got] = ioBuffers(2, blockBytes);
     while (issued < count) {
       issued++;
       if (issued === resetAfter && blockBytes === sizes[0]) {
@@ -159,14 +175,14 @@ for (const blockBytes of sizes) {
   }
   const written = [];
   lastGen.forEach((g, slot) => g >= 0 && written.push(slot));
-  const got = Buffer.alloc(blockBytes);
+  const [got] = ioBuffers(1, blockBytes);
   for (const slot of written) {
     const q = slot % nQpairs, lba = slot * nlb;
     await timed(qpairs[q].readAsync(NSID, lba, nlb, got), `re-read lba ${lba}`);
     check(got, shadow.subarray(lba * lbaSize, lba * lbaSize + blockBytes), lba, `re-read of slot ${slot}`);
   }
   const s = (performance.now() - t0) / 1000;
-  console.log(`pcie-io: ${count} x ${blockBytes} B write+read+verify over ${nQpairs} queue pairs, ${written.length} slots re-read: OK (${((count * 2 + written.length) * blockBytes / s / 1e6).toFixed(1)} MB/s)`);
+  console.log(`pcie-io: ${count} x ${blockBytes} B write+read+verify over ${nQpairs} queue pairs, ${written.length} slots re-read: OK (${((count * 2 + written.length) * blockBytes / s / 1e6).toFixed(1)} MB/s, ${dataPath})`);
 }
 
 /** Polled 4 KiB reads: `depth` in flight on one queue pair, processCompletions in a loop, no event loop. */
@@ -174,7 +190,7 @@ function polledReads(qp, depth, total) {
   const nlb = 4096 / lbaSize, span = Math.floor(Number(ns.numLbas) / nlb);
   const r = prng(seed);
   let submitted = 0, completed = 0, failed = null;
-  const bufs = Array.from({ length: depth }, () => Buffer.alloc(4096));
+  const bufs = ioBuffers(depth, 4096);
   const submit = (buf) => {
     submitted++;
     qp.read(NSID, Math.floor(r() * span) * nlb, nlb, buf, (err) => {
@@ -196,7 +212,7 @@ function polledReads(qp, depth, total) {
 }
 /** One 4 KiB read at a time, each completed by its MSI-X interrupt (nobody polls). */
 async function interruptReads(qp, total) {
-  const nlb = 4096 / lbaSize, buf = Buffer.alloc(4096);
+  const nlb = 4096 / lbaSize, [buf] = ioBuffers(1, 4096);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < total; i++) await timed(qp.readAsync(NSID, i * nlb, nlb, buf), `interrupt-mode read ${i}`);
   return Number(process.hrtime.bigint() - t0) / 1e3 / total;
@@ -206,10 +222,11 @@ if (opt.interrupts) {
 } else {
   const lat = polledReads(qpairs[0], 1, 2000);
   const tput = polledReads(qpairs[0], 32, 10000);
-  console.log(`pcie-io: polled 4 KiB random reads: QD 1 ${lat.latencyUs.toFixed(1)} us average latency (${lat.iops.toFixed(0)} IOPS); QD 32 ${tput.iops.toFixed(0)} IOPS`);
+  console.log(`pcie-io: polled 4 KiB random reads: QD 1 ${lat.latencyUs.toFixed(1)} us average latency (${lat.iops.toFixed(0)} IOPS); QD 32 ${tput.iops.toFixed(0)} IOPS (${dataPath})`);
 }
 
 for (const qp of qpairs) await qp.free();
+for (const dma of dmaBuffers) ctrlr.freeDmaBuffer(dma);
 const report = await ctrlr.detach();
 console.log(`pcie-io: detach: shutdown ${report.shutdown}${report.errors.map((e) => `; ${e.message}`).join('')}`);
 if (opt.image) writeFileSync(opt.image, shadow);

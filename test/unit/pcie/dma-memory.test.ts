@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DmaAllocator, IovaSpace } from '../../../src/transport/pcie/dma-memory.js';
-import type { Mapping, VfioLibc } from '../../../src/native/vfio.js';
+import { DmaAllocator, dmaIovaOf, IovaSpace } from '../../../src/transport/pcie/dma-memory.js';
+import { fakeLibc } from './fake-libc.js';
 
 const MiB = 1024 * 1024;
 
@@ -62,24 +62,6 @@ describe('IovaSpace', () => {
 });
 
 describe('DmaAllocator', () => {
-  /** libc on plain memory: mmap hands out ArrayBuffers at made-up addresses; no hugepages. */
-  function fakeLibc(): VfioLibc {
-    let next = 0x7f00_0000_0000n;
-    const buffers = new Map<bigint, ArrayBuffer>();
-    return {
-      mmap: (length: number, _prot: number, flags: number) => {
-        if (flags & 0x40000) return null;
-        const address = next;
-        next += BigInt(length);
-        buffers.set(address, new ArrayBuffer(length));
-        return { ptr: address, address, length };
-      },
-      munmap: (m: Mapping) => (buffers.delete(m.address) ? 0 : -1),
-      view: (m: Mapping) => buffers.get(m.address)!,
-      lastError: () => ({ code: 'ENOMEM', message: 'Cannot allocate memory' }),
-    } as unknown as VfioLibc;
-  }
-
   it('maps each region at a fresh IOVA, unmaps on free, and maps the next region into the freed IOVA range', () => {
     const maps: string[] = [];
     const dma = new DmaAllocator(fakeLibc(), {
@@ -106,5 +88,18 @@ describe('DmaAllocator', () => {
     expect(() => dma.alloc(4096)).toThrow(/MAP_DMA/);
     refuse = false;
     expect(dma.alloc(4096).iova).toBe(0x10_0000);
+  });
+
+  it('knows the IOVA of a live region and of any view inside it, and forgets a freed one', () => {
+    const dma = new DmaAllocator(fakeLibc(), { map: () => undefined, unmap: () => undefined });
+    const a = dma.alloc(3 * 4096);
+    const b = dma.alloc(4096);
+    expect(dmaIovaOf(a.buf)).toBe(a.iova);
+    expect(dmaIovaOf(a.buf.subarray(4100, 8192))).toBe(a.iova + 4100);
+    expect(dmaIovaOf(new Uint8Array(b.buf.buffer, 16, 32))).toBe(b.iova + 16);
+    expect(dmaIovaOf(Buffer.alloc(4096))).toBe(-1);
+    dma.free(a);
+    expect(dmaIovaOf(a.buf)).toBe(-1);
+    expect(dmaIovaOf(b.buf)).toBe(b.iova);
   });
 });

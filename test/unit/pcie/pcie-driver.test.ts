@@ -1,7 +1,8 @@
 /**
  * The driver over the real PCIe controller and queue pairs, with a device
  * model on plain memory instead of VFIO: BAR0 is a Uint32Array the model
- * watches (CC, AQA/ASQ/ACQ, doorbells), DMA regions are Buffers with IOVAs,
+ * watches (CC, AQA/ASQ/ACQ, doorbells), DMA memory comes from the real
+ * allocator on plain memory and is reached through its IOMMU mappings,
  * SQEs are fetched from the rings, PRPs walked, CQEs posted with phase tags.
  * Commands other than queue management are answered by the driver tests'
  * FakeController. The proof against a real controller is the lab test
@@ -21,10 +22,12 @@ import { AdminOpcode, IoOpcode } from '../../../src/spec/opcodes.js';
 import { decodeAqa, decodeCc, doorbellOffset, encodeCap, encodeCsts, encodeVs, Register, ShutdownStatus } from '../../../src/spec/registers.js';
 import { SQE_SIZE, SqeOffset } from '../../../src/spec/sqe.js';
 import { GenericStatus } from '../../../src/spec/status.js';
-import type { DmaRegion } from '../../../src/transport/pcie/dma-memory.js';
+import { DmaAllocator } from '../../../src/transport/pcie/dma-memory.js';
+import { ConfigError } from '../../../src/spec/errors.js';
 import { PcieController, type PcieDevice } from '../../../src/transport/pcie/pcie-controller.js';
 import { SHARED_QPAIR_READY } from '../../../src/nvme-driver/descriptor.js';
-import { FakeController } from '../driver/fake-controller.js';
+import { FakeController, FakeTransport } from '../driver/fake-controller.js';
+import { fakeLibc } from './fake-libc.js';
 
 const PAGE = 4096;
 
@@ -41,11 +44,13 @@ interface Ring {
 class DeviceModel implements PcieDevice {
   readonly bar = new Uint32Array(0x2000 / 4);
   readonly barAddress = 0n;
-  readonly regions = new Set<DmaRegion>();
+  /** IOMMU mappings: IOVA -> the memory the device reaches there. */
+  readonly regions = new Map<number, Buffer>();
+  /** PRP1 of every I/O command with data, in the order fetched. */
+  readonly dataPrp1s: number[] = [];
   /** Queue management and register events, in order. */
   readonly log: string[] = [];
   readonly faults: string[] = [];
-  private nextIova = 0x10_0000;
   private readonly sqs = new Map<number, Ring>();
   private readonly cqs = new Map<number, Ring>();
   private ready = false;
@@ -63,16 +68,11 @@ class DeviceModel implements PcieDevice {
     setImmediate(this.step);
   }
 
-  readonly dma = {
-    alloc: (size: number): DmaRegion => {
-      const bytes = Math.ceil(size / PAGE) * PAGE;
-      const region = { buf: Buffer.alloc(bytes), iova: this.nextIova, size: bytes, address: 0n, huge: false };
-      this.nextIova += bytes + PAGE;
-      this.regions.add(region);
-      return region;
-    },
-    free: (region: DmaRegion): void => void this.regions.delete(region),
-  };
+  private readonly libc = fakeLibc();
+  readonly dma = new DmaAllocator(this.libc, {
+    map: (vaddr, iova, size) => void this.regions.set(iova, Buffer.from(this.libc.memoryAt(vaddr), 0, size)),
+    unmap: (iova) => void this.regions.delete(iova),
+  });
 
   /** Made-up eventfds, one per vector: the model never signals them. */
   enableMsix(wanted: number): readonly number[] {
@@ -86,8 +86,8 @@ class DeviceModel implements PcieDevice {
 
   /** `length` bytes of host memory at `iova`. */
   private at(iova: number, length: number): Buffer {
-    for (const r of this.regions) {
-      if (iova >= r.iova && iova + length <= r.iova + r.size) return r.buf.subarray(iova - r.iova, iova - r.iova + length);
+    for (const [start, buf] of this.regions) {
+      if (iova >= start && iova + length <= start + buf.length) return buf.subarray(iova - start, iova - start + length);
     }
     this.faults.push(`DMA to unmapped IOVA 0x${iova.toString(16)} (+${length})`);
     return Buffer.alloc(length);
@@ -170,6 +170,7 @@ class DeviceModel implements PcieDevice {
     if (qid === 0 && opc === AdminOpcode.ASYNC_EVENT_REQUEST) return;
     if (qid === 0 && this.queueCommand(sqe)) return this.post(sq.cqid, qid, sqe, {});
     const length = this.dataLength(qid, sqe);
+    if (qid !== 0 && length > 0) this.dataPrp1s.push(Number(sqe.readBigUInt64LE(SqeOffset.PRP1)));
     const pages = length > 0 ? this.pages(sqe, length) : [];
     const data = length > 0 ? Buffer.concat(pages) : null;
     const answer = this.fake.execute(qid, sqe, data);
@@ -362,6 +363,79 @@ describe('the driver over PcieController on a device model', () => {
     const c = await connectModel();
     c.allocQpairDescriptor({ qsize: 8 });
     await expect(c.reset()).rejects.toThrow(/driven by other threads/);
+  });
+});
+
+describe('DMA buffers (Controller.allocDmaBuffer)', () => {
+  const KiB = 1024;
+  const pattern = (buf: Buffer, seed: number): Buffer => {
+    for (let i = 0; i < buf.length; i += 4) buf.writeUInt32LE(Math.imul(i + seed, 2654435761) >>> 0, i);
+    return buf;
+  };
+
+  it('hands out zeroed, page-aligned memory the device reaches at its IOVA', async () => {
+    const c = await connectModel();
+    const dma = c.allocDmaBuffer(10_000);
+    expect(dma.buf.length).toBe(10_000);
+    expect(dma.iova % PAGE).toBe(0);
+    expect(dma.buf.every((b) => b === 0)).toBe(true);
+    dma.buf[5] = 0x77;
+    expect(model.regions.get(dma.iova)![5]).toBe(0x77);
+  });
+
+  it('writes from a DMA buffer and reads into a subarray of it with PRPs at their own IOVA, never through the bounce buffer', async () => {
+    const c = await connectModel();
+    const qp = await c.allocIoQpair();
+    const dma = c.allocDmaBuffer(256 * KiB);
+    const out = pattern(dma.buf.subarray(0, 128 * KiB), 1);
+    await qp.writeAsync(1, 16, 256, out);
+    expect(model.fake.namespaces.get(1)!.blocks.subarray(16 * 512, 16 * 512 + out.length).equals(out)).toBe(true);
+    const back = dma.buf.subarray(128 * KiB + 512, 128 * KiB + 512 + 4 * KiB);
+    await qp.readAsync(1, 16, 8, back);
+    expect(back.equals(out.subarray(0, 4 * KiB))).toBe(true);
+    expect(model.dataPrp1s).toEqual([dma.iova, dma.iova + 128 * KiB + 512]);
+    expect(model.faults).toEqual([]);
+  });
+
+  it('still bounces a plain Buffer, and a Buffer of a freed DMA buffer', async () => {
+    const c = await connectModel();
+    const qp = await c.allocIoQpair();
+    const dma = c.allocDmaBuffer(8 * KiB);
+    const kept = dma.buf;
+    c.freeDmaBuffer(dma);
+    const plain = pattern(Buffer.alloc(8 * KiB), 2);
+    await qp.writeAsync(1, 0, 16, plain);
+    await qp.readAsync(1, 0, 16, kept);
+    expect(kept.equals(plain)).toBe(true);
+    const [w, r] = model.dataPrp1s;
+    expect(w).toBe(r);
+    expect(w).not.toBe(dma.iova);
+    expect(model.regions.has(dma.iova)).toBe(false);
+  });
+
+  it('returns the IOVA range on free, and refuses to free a buffer twice', async () => {
+    const c = await connectModel();
+    const a = c.allocDmaBuffer(64 * KiB);
+    const b = c.allocDmaBuffer(4 * KiB);
+    c.freeDmaBuffer(a);
+    expect(() => c.freeDmaBuffer(a)).toThrow(ConfigError);
+    const again = c.allocDmaBuffer(16 * KiB);
+    expect(again.iova).toBe(a.iova);
+    expect(b.iova).toBe(a.iova + 64 * KiB);
+  });
+
+  it('refuses a size that is not a positive integer', async () => {
+    const c = await connectModel();
+    expect(() => c.allocDmaBuffer(0)).toThrow(/size.*positive integer.*got 0/);
+    expect(() => c.allocDmaBuffer(1.5)).toThrow(ConfigError);
+  });
+
+  it('is a ConfigError naming the transport on fabrics, which have no DMA memory', async () => {
+    const fake = new FakeController();
+    registerTransport(new FakeTransport(fake));
+    ctrlr = await connect('trtype:RDMA adrfam:IPv4 traddr:127.0.0.1 trsvcid:4420 subnqn:nqn.2024-01.io.nvmekit:fake');
+    expect(() => ctrlr!.allocDmaBuffer(4096)).toThrow(ConfigError);
+    expect(() => ctrlr!.allocDmaBuffer(4096)).toThrow(/RDMA transport has no DMA memory/);
   });
 });
 

@@ -4,6 +4,8 @@ import { TransportError } from '../../../src/spec/errors.js';
 import { encodeCqe, CQE_SIZE } from '../../../src/spec/cqe.js';
 import { encodeSqe, SQE_SIZE, SqeOffset } from '../../../src/spec/sqe.js';
 import { doorbellOffset, encodeCsts, Register } from '../../../src/spec/registers.js';
+import { DmaAllocator, type DmaRegion } from '../../../src/transport/pcie/dma-memory.js';
+import { fakeLibc } from './fake-libc.js';
 
 const PAGE = 4096;
 const MAX = 128 * 1024;
@@ -263,5 +265,61 @@ describe('PcieQpair controller health', () => {
     await sleep(CSTS_CHECK_MS + 20);
     qp.processCompletions(0);
     expect(fatal).toHaveLength(2);
+  });
+});
+
+describe('PcieQpair with DMA memory of the user (allocDmaBuffer)', () => {
+  /** A DMA region from the real allocator on plain memory; the controller reaches it at `region.iova`. */
+  function dmaRegion(size: number): DmaRegion {
+    return new DmaAllocator(fakeLibc(), { map: () => undefined, unmap: () => undefined }).alloc(size);
+  }
+  const bounceSlot = (mem: Buffer, layout: ReturnType<typeof qpairLayout>, slot: number) => mem.subarray(layout.bounceOffset + slot * MAX, layout.bounceOffset + (slot + 1) * MAX);
+
+  it('points PRP1 at a DMA buffer and builds the PRP list from its own pages, copying nothing', () => {
+    const { qp, mem, layout, device } = setup();
+    const region = dmaRegion(256 * 1024);
+    const data = region.buf.subarray(PAGE, PAGE + MAX).fill(0xab);
+    qp.submit(command(0x01, 1), data);
+    const sqe = device.sqe(0);
+    expect(prp(sqe, 1)).toBe(region.iova + PAGE);
+    expect(prp(sqe, 2)).toBe(IOVA + layout.prpListOffset + PAGE);
+    const list = device.at(prp(sqe, 2), 31 * 8);
+    expect(Array.from({ length: 31 }, (_, i) => Number(list.readBigUInt64LE(i * 8)))).toEqual(Array.from({ length: 31 }, (_, i) => region.iova + (i + 2) * PAGE));
+    expect(bounceSlot(mem, layout, 1).every((b) => b === 0)).toBe(true);
+  });
+
+  it('starts PRP1 inside a page for a subarray at an offset, PRP2 at the next page of the buffer', () => {
+    const { qp, device } = setup();
+    const region = dmaRegion(4 * PAGE);
+    qp.submit(command(0x01, 0), region.buf.subarray(PAGE + 512, 2 * PAGE + 512));
+    expect(prp(device.sqe(0), 1)).toBe(region.iova + PAGE + 512);
+    expect(prp(device.sqe(0), 2)).toBe(region.iova + 2 * PAGE);
+  });
+
+  it('lets the controller read straight into the DMA buffer: nothing is copied on completion', () => {
+    const { qp, mem, layout, device, completions } = setup();
+    const region = dmaRegion(2 * PAGE);
+    const dest = region.buf.subarray(PAGE);
+    qp.submit(command(0x02, 2), dest);
+    qp.processCompletions(0);
+    expect(prp(device.sqe(0), 1)).toBe(region.iova + PAGE);
+    // The controller's DMA lands in the buffer; a copy out of the slot would overwrite it with 0xee.
+    region.buf.fill(0x5a, PAGE);
+    bounceSlot(mem, layout, 2).fill(0xee);
+    device.post(0, 2, 1);
+    expect(qp.processCompletions(0)).toBe(1);
+    expect(completions).toEqual([{ cid: 2, status: 0 }]);
+    expect(dest.every((b) => b === 0x5a)).toBe(true);
+  });
+
+  it('bounces a view of DMA memory that is not dword aligned (PRP1 bits 1:0 are reserved), and a plain Buffer', () => {
+    const { qp, layout, device } = setup();
+    const region = dmaRegion(2 * PAGE);
+    const odd = region.buf.subarray(2, 2 + 512).fill(0x11);
+    qp.submit(command(0x01, 0), odd);
+    qp.submit(command(0x01, 1), Buffer.alloc(512, 0x22));
+    expect(prp(device.sqe(0), 1)).toBe(IOVA + layout.bounceOffset);
+    expect(device.at(IOVA + layout.bounceOffset, 512).equals(odd)).toBe(true);
+    expect(prp(device.sqe(1), 1)).toBe(IOVA + layout.bounceOffset + MAX);
   });
 });
