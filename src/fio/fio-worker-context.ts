@@ -15,6 +15,7 @@
  * node:crypto allocates its digest).
  */
 import { performance } from 'node:perf_hooks';
+import { DSM_RANGE_SIZE, writeDsmRange } from '../spec/commands.js';
 import type { IoCallback } from '../nvme-driver/queue-pair.js';
 import { DDIR_READ, DDIR_TRIM, DDIR_WRITE, FioIo, FioWorkload, type FioWorkloadConfig } from '../bench/fio-workload.js';
 import type { NsContextHooks, PerfQpair, ProgressCounter } from '../bench/ns-worker-context.js';
@@ -78,9 +79,6 @@ export const SAMPLE_WINDOW_MS = 500;
 const MISMATCHES_KEPT = 16;
 const EIO = 5;
 const EILSEQ = 84;
-/** Bytes of one Dataset Management range (NVMe: context attributes, length in LBAs, starting LBA). */
-const DSM_RANGE_BYTES = 16;
-const TWO_32 = 4294967296;
 
 const enum Phase {
   Waiting,
@@ -91,7 +89,7 @@ const enum Phase {
 
 class FioTask {
   readonly io = new FioIo();
-  readonly dsmRange = Buffer.alloc(DSM_RANGE_BYTES);
+  readonly dsmRange = Buffer.alloc(DSM_RANGE_SIZE);
   /** performance.now() just before the submit call, and the time the call took. */
   submitMs = 0;
   slatMs = 0;
@@ -430,12 +428,8 @@ export class FioWorkerContext implements WorkerContext<FioCloneReport> {
     if (d === DDIR_READ) qp.read(nsid, io.lba, io.nlb, task.buf, task.done);
     else if (d === DDIR_WRITE) qp.write(nsid, io.lba, io.nlb, task.buf, task.done);
     else {
-      const r = task.dsmRange;
-      r.writeUInt32LE(0, 0);
-      r.writeUInt32LE(io.nlb, 4);
-      r.writeUInt32LE(io.lba >>> 0, 8);
-      r.writeUInt32LE(Math.floor(io.lba / TWO_32), 12);
-      qp.dsm!(nsid, r, task.done);
+      writeDsmRange(task.dsmRange, 0, io.lba, io.nlb);
+      qp.dsm!(nsid, task.dsmRange, task.done);
     }
     task.slatMs = performance.now() - t0;
   }

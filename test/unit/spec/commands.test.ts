@@ -31,6 +31,7 @@ import {
   encodeAsyncEventCompletion,
   encodeCommand,
   encodeDsmRanges,
+  writeDsmRange,
   encodeReadWrite,
   readNlb,
   readSlba,
@@ -225,6 +226,14 @@ describe('Dataset Management ranges', () => {
       { cattr: 0x0300_0000, nlb: 1, slba: 64 },
     ]);
     expect(decodeDsmRanges(buf, 1)).toHaveLength(1);
+  });
+
+  it('writes one range in place with the same bytes as encodeDsmRanges', () => {
+    const buf = Buffer.alloc(48, 0xee);
+    writeDsmRange(buf, 16, 0x1_0000_0002, 8);
+    expect(buf.subarray(16, 32)).toEqual(encodeDsmRanges([{ slba: 0x1_0000_0002, nlb: 8 }]));
+    expect(buf.subarray(0, 16)).toEqual(Buffer.alloc(16, 0xee));
+    expect(buf.subarray(32)).toEqual(Buffer.alloc(16, 0xee));
   });
 
   it('rejects 0 or more than 256 ranges, and short data', () => {
